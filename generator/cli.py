@@ -1,0 +1,89 @@
+"""Command line: a thin shell over the library functions. Exit codes: 0 ok, 1 findings, 2 usage or spec error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+EPILOG = """\
+examples:
+  %(prog)s generate                       regenerate generated/ from the spec
+  %(prog)s generate --check               exit 1 and list files when generated/ is stale (CI)
+  %(prog)s generate --spec my.yaml --out /tmp/out
+"""
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .errors import SpecError
+    from .pipeline import DEFAULT_OUT, generate
+
+    out = Path(args.out) if args.out else DEFAULT_OUT
+    try:
+        result = generate(args.spec, out, check_only=args.check)
+    except SpecError as exc:
+        if args.format == "json":
+            print(json.dumps({"ok": False, "issues": [vars(i) for i in exc.issues]}))
+        else:
+            print(exc, file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps({"ok": result.clean or not args.check, "stale": result.stale, "extra": result.extra,
+                          "written": result.written, "files": len(result.files)}))
+    elif args.check:
+        for name in result.stale:
+            print(f"stale: {out / name}")
+        for name in result.extra:
+            print(f"extra: {out / name}")
+        if result.clean:
+            print(f"{out}: up to date ({len(result.files)} files)")
+        else:
+            print("run `make generate` (or `python -m generator generate`) and commit the result", file=sys.stderr)
+    else:
+        changed = len(result.written) + len(result.extra)
+        print(f"{out}: {len(result.files)} files, {changed} changed"
+              + (f" ({', '.join(result.written + result.extra)})" if 0 < changed <= 12 else ""))
+    return 1 if args.check and not result.clean else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        description="Spec-driven toolkit: generate a typed, standard-library-only client package from an "
+        "OpenAPI 3.1 spec with x- extensions.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    g = sub.add_parser(
+        "generate",
+        help="generate the package from the spec",
+        description="Load the spec, check it (OpenAPI 3.1 and every x- extension), build the IR and render "
+        "the package. Problems in the spec are all listed, each with its file, line and JSON path.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g.add_argument("--spec", metavar="FILE", help="the OpenAPI spec (default: the one *.yaml in spec/)")
+    g.add_argument("--out", metavar="DIR", help="where the package folder goes (default: generated/)")
+    g.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale or extra files")
+    g.add_argument("--format", choices=("text", "json"), default="text", help="json: one object for CI")
+    g.set_defaults(func=_generate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if not getattr(args, "func", None):
+        p.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,99 @@
+"""generate(): the one function behind the CLI and the library API."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .check import check
+from .errors import SpecError
+from .ir import IR, build
+from .load import Document, load
+from .render import render
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_DIR = ROOT / "spec"
+DEFAULT_OUT = ROOT / "generated"
+
+
+def default_spec() -> Path:
+    """The one spec in spec/ (several need an explicit --spec)."""
+    found = sorted(p for p in SPEC_DIR.glob("*.yaml") if p.is_file())
+    if len(found) != 1:
+        from .errors import SpecIssue
+
+        raise SpecError([SpecIssue(str(SPEC_DIR), "", f"expected one *.yaml spec, found {len(found)}",
+                                   hint="name the spec with --spec FILE")])
+    return found[0]
+
+
+@dataclass
+class Result:
+    out: Path
+    files: dict[str, str]
+    written: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # differ from a fresh generation, or missing
+    extra: list[str] = field(default_factory=list)  # on disk, not produced
+
+    @property
+    def clean(self) -> bool:
+        return not self.stale and not self.extra
+
+
+def compile_spec(spec: str | Path) -> tuple[Document, IR]:
+    """Load, check and build the IR; raises SpecError listing every problem."""
+    doc = load(spec)
+    issues = check(doc)
+    if issues:
+        raise SpecError(issues)
+    return doc, build(doc)
+
+
+def _existing(out: Path, packages: set[str]) -> set[str]:
+    found = set()
+    for pkg in packages:
+        base = out / pkg
+        if base.is_dir():
+            for p in base.rglob("*"):
+                if p.is_file() and "__pycache__" not in p.parts:
+                    found.add(p.relative_to(out).as_posix())
+    return found
+
+
+def generate(spec: str | Path | None = None, out: str | Path = DEFAULT_OUT, check_only: bool = False) -> Result:
+    """Generate the package for `spec` into `out`.
+
+    With check_only nothing is written: the result lists stale and extra files instead.
+    """
+    doc, ir = compile_spec(spec if spec is not None else default_spec())
+    files = render(doc, ir)
+    out_dir = Path(out)
+    result = Result(out_dir, files)
+    packages = {name.split("/", 1)[0] for name in files}
+    on_disk = _existing(out_dir, packages)
+    for name, text in files.items():
+        target = out_dir / name
+        try:
+            same = target.read_bytes() == text.encode("utf-8")
+        except OSError:
+            same = False
+        if same:
+            continue
+        result.stale.append(name)
+        if not check_only:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_bytes(text.encode("utf-8"))
+            tmp.replace(target)  # atomic: a crash never leaves half a file
+            result.written.append(name)
+    for name in sorted(on_disk - files.keys()):
+        result.extra.append(name)
+        if not check_only:
+            (out_dir / name).unlink()
+    if not check_only:
+        for pkg in packages:  # drop folders emptied by removed files
+            for d in sorted((out_dir / pkg).rglob("*"), reverse=True):
+                if d.is_dir() and d.name != "__pycache__" and not any(d.iterdir()):
+                    shutil.rmtree(d)
+    return result
