@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from . import __version__
-from .ir import IR, EnumProperty, ListProperty, Model, ModelProperty, ScalarProperty
+from .ir import IR, EnumProperty, ListProperty, Model, ModelProperty, ScalarProperty, snake
 from .load import Document, bundle
 
 HERE = Path(__file__).parent
@@ -20,7 +20,7 @@ TEMPLATES = HERE / "templates"
 RUNTIME = HERE / "runtime"
 # Hand-written, standard-library-only modules copied into every package (the Stainless split:
 # a small tuned core, thin generated layers on top).
-RUNTIME_MODULES = ("_base.py", "_core.py")
+RUNTIME_MODULES = ("_base.py", "_core.py", "_paging.py")
 
 
 def header(ir: IR) -> str:
@@ -42,6 +42,8 @@ def environment() -> jinja2.Environment:
     env.filters["pyrepr"] = _pyrepr
     env.filters["pointer_token"] = lambda s: str(s).replace("~", "~0").replace("/", "~1")
     env.filters["docstring"] = _docstring
+    env.filters["snake_case"] = snake
+    env.filters["add_suffix"] = lambda s, suffix: s + suffix
     # isort-style, as ruff's RUF022 wants `__all__`: CONSTANTS, then Classes, then functions.
     env.filters["export_sort"] = lambda names: sorted(
         set(names), key=lambda n: (0 if n.isupper() else 1 if n[:1].isupper() else 2, n)

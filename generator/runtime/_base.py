@@ -11,7 +11,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Self
 
-__all__ = ["UNSET", "Lenient", "Note", "OpenStrEnum", "ParseError", "UnsetType", "escape_pointer"]
+__all__ = [
+    "UNSET",
+    "ClientError",
+    "Lenient",
+    "Note",
+    "OpenStrEnum",
+    "PaginationError",
+    "ParseError",
+    "RequestValidationError",
+    "ResponseParseError",
+    "TransportError",
+    "UnsetType",
+    "WaiterTimeoutError",
+    "escape_pointer",
+]
 
 
 class UnsetType:
@@ -85,6 +99,43 @@ class Note:
 
     def __str__(self) -> str:
         return f"{self.path or '/'}: {self.message}"
+
+
+class ClientError(Exception):
+    """Base of every error a generated package raises (except ParseError, a ValueError)."""
+
+
+class RequestValidationError(ClientError, ValueError):
+    """A request parameter breaks the spec; nothing was sent."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        self.parameter = parameter
+        super().__init__(f"{parameter}: {message}")
+
+
+class TransportError(ClientError):
+    """The request got no HTTP response (connection refused or reset, timed out); `cause` says why."""
+
+
+class ResponseParseError(ClientError):
+    """A response arrived but its body could not be read; the raw bytes are kept."""
+
+    def __init__(self, message: str, *, http_status: int, body: bytes) -> None:
+        self.http_status = http_status
+        self.body = body
+        super().__init__(f"{message} (HTTP {http_status}, {len(body)} bytes)")
+
+
+class PaginationError(ClientError):
+    """The server's pages do not add up: a repeated page, a total that moved, a clamped page."""
+
+
+class WaiterTimeoutError(ClientError, TimeoutError):
+    """A waiter gave up; `last_response` is the last state it saw (None if every poll failed)."""
+
+    def __init__(self, message: str, *, last_response: Any) -> None:
+        self.last_response = last_response
+        super().__init__(message)
 
 
 class ParseError(ValueError):

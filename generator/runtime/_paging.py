@@ -1,0 +1,148 @@
+"""Page-number pagination and polling waiters, generic over the operation.
+
+Copied verbatim into every generated package (standard library only). The generated client binds
+them to the fields its spec names in x-pagination and x-waiters.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
+
+from ._base import PaginationError, WaiterTimeoutError
+
+R = TypeVar("R")
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _fingerprint(items: list[Any]) -> str:
+    rows = [item.to_dict() if hasattr(item, "to_dict") else item for item in items]
+    return json.dumps(rows, sort_keys=True, default=str, ensure_ascii=False)
+
+
+class Paginator(Generic[R]):
+    """Iterating yields pages; `.items()` yields every item across them.
+
+    It always ends: at the total, at an empty or short page, or after max_pages. It raises
+    PaginationError instead of looping or silently losing items when the server is inconsistent.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[int, int], R],
+        *,
+        first_page: int,
+        page_size: int,
+        items_of: Callable[[R], Any],
+        page_of: Callable[[R], Any] = lambda r: None,
+        total_of: Callable[[R], Any] = lambda r: None,
+        max_pages: int | None = None,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        if max_pages is not None and max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+        self._fetch = fetch
+        self.first_page = first_page
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self._items_of = items_of
+        self._page_of = page_of
+        self._total_of = total_of
+        self.pages_fetched = 0
+
+    def __iter__(self) -> Iterator[R]:
+        page = self.first_page
+        seen: dict[str, int] = {}
+        first_total: int | None = None
+        count = 0
+        while self.max_pages is None or self.pages_fetched < self.max_pages:
+            response = self._fetch(page, self.page_size)
+            self.pages_fetched += 1
+            raw_items = self._items_of(response)
+            items: list[Any] = raw_items if isinstance(raw_items, list) else []
+            answered = _int(self._page_of(response))
+            if answered is not None and answered != page:
+                raise PaginationError(
+                    f"asked for page {page}, the server answered page {answered} "
+                    "(it clamps requests past the end back to an earlier page)"
+                )
+            total = _int(self._total_of(response))
+            if first_total is None:
+                first_total = total
+            elif total is not None and total != first_total:
+                raise PaginationError(f"the total changed from {first_total} to {total} at page {page}; "
+                                      "the listing moved under the paginator, start again")
+            if items:
+                mark = _fingerprint(items)
+                if mark in seen:
+                    raise PaginationError(f"page {page} repeats page {seen[mark]} "
+                                          "(a server that clamps past-the-end pages, or a stuck cursor)")
+                seen[mark] = page
+            count += len(items)
+            if first_total is not None and count > first_total:
+                raise PaginationError(f"the server sent {count} items, more than its total of {first_total}")
+            yield response
+            if not items or len(items) < self.page_size:
+                return
+            if first_total is not None and count >= first_total:
+                return
+            page += 1
+
+    def items(self) -> Iterator[Any]:
+        for response in self:
+            raw = self._items_of(response)
+            if isinstance(raw, list):
+                yield from raw
+
+
+def wait_until(
+    poll: Callable[[], R],
+    *,
+    state_of: Callable[[R], Any],
+    success: Iterable[str],
+    failure: Iterable[str],
+    failed: Callable[[R], bool] = lambda r: False,
+    timeout: float,
+    interval: float,
+    min_interval: float,
+    max_interval: float = 60.0,
+    is_throttled: Callable[[BaseException], bool] = lambda e: False,
+    on_progress: Callable[[R], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[R, bool]:
+    """Poll until a terminal state. Returns (last response, failed?); raises WaiterTimeoutError.
+
+    Never polls faster than min_interval; doubles the interval while the server throttles.
+    """
+    ok, bad = frozenset(success), frozenset(failure)
+    interval = max(interval, min_interval)
+    deadline = clock() + timeout
+    delay = interval
+    last: R | None = None
+    while True:
+        try:
+            response = poll()
+        except Exception as exc:
+            if not is_throttled(exc):
+                raise
+            delay = min(max(delay * 2, interval), max_interval)
+        else:
+            last = response
+            delay = interval
+            if on_progress is not None:
+                on_progress(response)
+            state = state_of(response)
+            if state in bad:
+                return response, True
+            if state in ok:
+                return response, failed(response)
+        if clock() + delay > deadline:
+            raise WaiterTimeoutError(f"no terminal state within {timeout:g} s", last_response=last)
+        sleep(delay)

@@ -1,0 +1,124 @@
+"""A bad spec gets every problem reported at once, each with its file, line and JSON path; never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import SpecError, generate
+from other_api import OTHER_SPEC
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _spec(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    data = yaml.safe_load(OTHER_SPEC)
+    change(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _op(data: dict[str, Any]) -> dict[str, Any]:
+    return data["paths"]["/"]["get"]  # type: ignore[no-any-return]
+
+
+def _problems(path: Path) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        generate(path, path.parent / "out")
+    return [f"{i.path} | {i.message}" for i in info.value.issues]
+
+
+def test_broken_ref(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["components"]["schemas"]["Widget"]["properties"]["Color"]["anyOf"][0]["$ref"] = "#/components/schemas/Colour"
+
+    problems = _problems(_spec(tmp_path, change))
+    assert problems == [
+        "/components/schemas/Widget/properties/Color/anyOf/0/$ref | $ref '#/components/schemas/Colour' does not resolve"
+    ]
+
+
+def test_pagination_naming_a_missing_field_and_parameter(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        _op(d)["x-pagination"]["items_field"] = "Gadgets"
+        _op(d)["x-pagination"]["size_param"] = "PerPage"
+
+    problems = _problems(_spec(tmp_path, change))
+    assert any(p.startswith("/paths/~1/get/x-pagination/items_field | names response field 'Gadgets'")
+               for p in problems), problems
+    assert any(p.startswith("/paths/~1/get/x-pagination/size_param | names request parameter 'PerPage'")
+               for p in problems), problems
+    assert len(problems) == 2  # reported together
+
+
+def test_pagination_field_of_the_wrong_type(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        _op(d)["x-pagination"]["total_field"] = "Phase"
+
+    assert _problems(_spec(tmp_path, change)) == [
+        "/paths/~1/get/x-pagination/total_field | field 'Phase' of WidgetPage has the wrong type for this rule: "
+        "expected integer"
+    ]
+
+
+def test_unsupported_keyword(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["components"]["schemas"]["Widget"]["patternProperties"] = {"^x": {"type": "string"}}
+
+    problems = _problems(_spec(tmp_path, change))
+    assert len(problems) == 1
+    assert problems[0].startswith("/components/schemas/Widget/patternProperties | unsupported JSON Schema keyword")
+
+
+def test_malformed_extension(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["x-service"]["retry"]["max_attempts"] = 0
+        del _op(d)["x-waiters"]["built"]["success"]
+
+    problems = _problems(_spec(tmp_path, change))
+    assert "/x-service/retry/max_attempts | x-service: 0 is less than the minimum of 1" in problems
+    assert "/paths/~1/get/x-waiters/built | x-waiters: 'success' is a required property" in problems
+
+
+def test_openapi_violation(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        del d["info"]["title"]
+
+    problems = _problems(_spec(tmp_path, change))
+    assert any("OpenAPI 3.1" in p and "'title' is a required property" in p for p in problems), problems
+
+
+def test_cli_prints_file_line_and_path_without_traceback(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        _op(d)["x-pagination"]["items_field"] = "Gadgets"
+
+    path = _spec(tmp_path, change)
+    run = subprocess.run([sys.executable, "-m", "generator", "generate", "--spec", str(path), "--out",
+                          str(tmp_path / "o")], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "items_field" in text)
+    assert f"{path}:{line}: /paths/~1/get/x-pagination/items_field: names response field 'Gadgets'" in run.stderr
+    assert "hint: fields available:" in run.stderr
+    assert not (tmp_path / "o").exists(), "nothing is written when the spec is bad"
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe", b"a: [", b"- just\n- a list\n"])
+def test_unreadable_specs(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    with pytest.raises(SpecError) as info:
+        generate(path, tmp_path / "out")
+    assert str(path) in str(info.value)
+
+
+def test_missing_spec_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="cannot read the spec"):
+        generate(tmp_path / "nope.yaml", tmp_path / "out")
