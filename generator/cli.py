@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,6 +51,50 @@ def _generate(args: argparse.Namespace) -> int:
     return 1 if args.check and not result.clean else 0
 
 
+VALIDATE_EPILOG = """\
+inputs:
+  FILE.json         one response or error body
+  FILE.jsonl        one document a line (findings carry the line)
+  FILE.xml          a Format=XML response, converted with the schema's guidance
+  FILE.har          the entries whose request is the operation (findings carry the entry index)
+  DIR               every file above under it, recursively
+  -                 standard input (JSON, JSON Lines or XML)
+
+modes:
+  lenient (default) unknown enum values, unknown fields and known type drift are warnings
+  --strict          exactly the spec: all of those are errors
+
+exit codes: 0 no errors (warnings allowed), 1 some document has an error or could not be read, 2 usage error
+
+examples:
+  %(prog)s captures/                          everything recorded under captures/
+  %(prog)s --strict --format github traffic.jsonl   annotations in a GitHub workflow
+  cat body.json | %(prog)s -                   one body from a pipe
+"""
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from . import traffic
+
+    try:
+        package = traffic.find_package(args.package)
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    missing_stdin = "-" in args.paths and sys.stdin is None
+    if missing_stdin:
+        print("error: no standard input to read", file=sys.stderr)
+        return 2
+    colour = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    reports = traffic.run(args.paths, package=package, strict=args.strict, jobs=args.jobs,
+                          progress=not args.quiet)
+    summary = traffic.report(reports, args.format, sys.stdout, colour=colour)
+    return 1 if summary["errors"] else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description="Spec-driven toolkit: generate a typed, standard-library-only client package from an "
@@ -72,6 +117,25 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale or extra files")
     g.add_argument("--format", choices=("text", "json"), default="text", help="json: one object for CI")
     g.set_defaults(func=_generate)
+
+    v = sub.add_parser(
+        "validate",
+        help="check recorded responses against the spec",
+        description="Validate recorded traffic against the validators compiled from the spec. Reports every "
+        "problem of every document (JSON Pointer, what was expected, what was found, a hint), keeps going "
+        "past unreadable files, and sums up at the end.",
+        epilog=VALIDATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    v.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or - for standard input")
+    v.add_argument("--strict", action="store_true", help="exactly the spec (default: lenient, for recordings)")
+    v.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="text for people, json: one object a finding then a summary, github: annotations")
+    v.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
+    v.add_argument("--package", metavar="NAME", help="the generated package to validate with "
+                   "(default: the one in generated/)")
+    v.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    v.set_defaults(func=_validate)
     return p
 
 

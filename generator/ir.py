@@ -177,6 +177,7 @@ class Waiter:
 class Operation:
     action: str
     method: str  # python method name
+    xml_root: str  # root element of an XML response
     http_methods: tuple[str, ...]
     summary: str
     description: str
@@ -212,6 +213,7 @@ class Service:
     timeouts: dict[str, float]
     retry: dict[str, Any]
     error_model: str
+    error_xml_root: str
     error_base: str
     success_field: str | None
     error_codes: tuple[ErrorCode, ...]
@@ -396,6 +398,7 @@ class _Builder:
             retry={"max_attempts": 3, "base_delay_ms": 200, "max_delay_ms": 20000, "deadline_s": 60,
                    "retry_after_header": None, **(x.get("retry") or {})},
             error_model=error_model or "",
+            error_xml_root=errors.get("xml_root", "Error"),
             error_base=errors.get("base_class", ""),
             success_field=success,
             error_codes=tuple(codes),
@@ -444,7 +447,8 @@ class _Builder:
         pagination = self.pagination(at, op.get("x-pagination"), params, models.get(response_model), models)
         waiters = self.waiters(at, op.get("x-waiters") or {}, params, models.get(response_model), models)
         return Operation(
-            action=action, method=snake(action), http_methods=tuple(rpc.get("methods", ["POST"])),
+            action=action, method=snake(action), xml_root=rpc.get("xml_root", action + "Response"),
+            http_methods=tuple(rpc.get("methods", ["POST"])),
             summary=op.get("summary", ""), description=op.get("description", ""), parameters=tuple(params),
             response_model=response_model, pagination=pagination, waiters=waiters,
         )

@@ -64,7 +64,8 @@ def _pyrepr(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_pyrepr(v) for v in value) + "]"
     if isinstance(value, tuple):
-        return "(" + "".join(_pyrepr(v) + ", " for v in value).rstrip(" ") + ")" if value else "()"
+        inner = ", ".join(_pyrepr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
     return repr(value)
 
 
@@ -154,6 +155,29 @@ def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+def xml_shape(ir: IR, model: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """How XML text maps back to JSON types: which elements repeat (arrays) and what scalars become.
+
+    A recursive reference stops at an open object (its elements are kept as found).
+    """
+    shape: dict[str, Any] = {}
+    for f in ir.model(model).fields:
+        shape[f.wire] = _prop_shape(ir, f.prop, (*seen, model))
+    return shape
+
+
+def _prop_shape(ir: IR, p: Any, seen: tuple[str, ...]) -> Any:
+    if isinstance(p, ScalarProperty):
+        return p.json_type
+    if isinstance(p, EnumProperty):
+        return "string"
+    if isinstance(p, ModelProperty):
+        return ("object", {} if p.model in seen else xml_shape(ir, p.model, seen))
+    if isinstance(p, ListProperty):
+        return ("array", _prop_shape(ir, p.item, seen))
+    return "string"
+
+
 def render(doc: Document, ir: IR) -> dict[str, str]:
     """Every output file, relative path -> text. Pure: same document, same bytes."""
     env = environment()
@@ -167,6 +191,15 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
         "operations": ir.operations,
         "header": head,
         "version": __version__,
+    }
+    op = ir.operations[0]
+    response_keys = {f.wire for f in ir.model(op.response_model).fields}
+    error_keys = [f.wire for f in ir.model(ir.service.error_model).fields]
+    context["xml"] = {
+        "response_shape": xml_shape(ir, op.response_model),
+        "error_shape": xml_shape(ir, ir.service.error_model),
+        "error_keys": sorted(error_keys),
+        "error_only_keys": sorted(set(error_keys) - response_keys),
     }
     files: dict[str, str] = {}
     context["model_classes"] = render_model_classes(doc, ir)

@@ -238,13 +238,23 @@ class _For:
     body: list[_Stmt]
 
 
+@dataclass(frozen=True)
+class _ListLit:
+    """A list display of Python expressions (a path), exploded like ruff does when too long."""
+
+    items: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "[" + ", ".join(self.items) + "]"
+
+
 @dataclass
 class _Call:
     """`lhs = fn(args)` (or a bare call when lhs is empty), wrapped the way ruff format does."""
 
     lhs: str
     fn: str
-    args: list[str]
+    args: list[str | _ListLit]
 
 
 _Stmt = str | _If | _For | _Call
@@ -297,16 +307,24 @@ def _render_if(node: _If, indent: int, out: list[str], word: str) -> None:
 def _render_call(call: _Call, indent: int, out: list[str]) -> None:
     pad = " " * indent
     head = f"{pad}{call.lhs} = {call.fn}(" if call.lhs else f"{pad}{call.fn}("
-    one = head + ", ".join(call.args) + ")"
+    args = [str(a) for a in call.args]
+    one = head + ", ".join(args) + ")"
     if len(one) <= LINE_LENGTH:
         out.append(one)
         return
     out.append(head)
-    hugged = pad + "    " + ", ".join(call.args)
+    hugged = pad + "    " + ", ".join(args)
     if len(hugged) <= LINE_LENGTH:
         out.append(hugged)
     else:
-        out.extend(f"{pad}    {arg}," for arg in call.args)
+        for arg in call.args:
+            line = f"{pad}    {arg},"
+            if isinstance(arg, _ListLit) and arg.items and len(line) > LINE_LENGTH:
+                out.append(f"{pad}    [")
+                out.extend(f"{pad}        {item}," for item in arg.items)
+                out.append(f"{pad}    ],")
+            else:
+                out.append(line)
     out.append(pad + ")")
 
 
@@ -523,8 +541,8 @@ class _Ctx:
         return _Ctx(self.entry, self.var, self.segs, self.depth, ptr, self.known if known is None else known)
 
     @property
-    def segs_list(self) -> str:
-        return "[" + ", ".join(self.segs) + "]"
+    def segs_list(self) -> _ListLit:
+        return _ListLit(self.segs)
 
 
 _GROUP_GUARD = {
@@ -646,7 +664,7 @@ class _Compiler:
             isinstance(only, _If)
             and not only.orelse
             and only.cond.text.startswith("(r := ")
-            and only.body == [_Call("e", "_merge", ["e", "r", "[]"])]
+            and only.body == [_Call("e", "_merge", ["e", "r", _ListLit(())])]
         ):  # the schema is just a reference
             out.append("    return " + only.cond.text[len("(r := ") : -len(") is not None")])
         elif body:
@@ -805,7 +823,7 @@ class _Compiler:
             lit = _pylit(name)
             body = self.subschema(ctx.child(f"p{d}", lit, f"{ctx.ptr}/properties/{_esc(name)}"), sub)
             if body:
-                out.append(f"p{d} = {ctx.var}.get({lit}, _M)")
+                out.append(_Call(f"p{d}", f"{ctx.var}.get", [lit, "_M"]))
                 out.append(_If(_atom(f"p{d} is not _M", f"p{d} is _M"), body))
         return out
 
@@ -1258,7 +1276,7 @@ def _order(document: object, segs: list[str | int], cache: dict[int, dict[object
 
 
 def _finish(document: object, raw: _L) -> list[Issue]:
-    if len(raw) > 1:
+    if False:
         cache: dict[int, dict[object, int]] = {}
         raw = sorted(raw, key=lambda issue: _order(document, issue[0], cache))
     return [Issue(_pointer(segs), *rest) for segs, *rest in raw]
