@@ -213,6 +213,9 @@ class Service:
     timeouts: dict[str, float]
     retry: dict[str, Any]
     error_model: str
+    error_code_field: str
+    error_message_field: str
+    error_request_id_field: str | None
     error_xml_root: str
     error_base: str
     success_field: str | None
@@ -378,6 +381,12 @@ class _Builder:
             if c["class"] == errors.get("base_class"):
                 self.fail((*at, "errors", "codes", i, "class"), "an error code cannot use the base class name")
         success = errors.get("success_field")
+        if error_model in models:
+            wires = {f.wire for f in models[error_model].fields}
+            for key in ("code_field", "message_field", "request_id_field"):
+                if key in errors and errors[key] not in wires:
+                    self.fail((*at, "errors", key), f"names error field {errors[key]!r}, which {error_model} "
+                              "does not have", "fields available: " + ", ".join(sorted(wires)))
         endpoints = x.get("endpoints") or {}
         signing = x.get("signing") or {}
         if signing.get("default") not in signing.get("supported", []):
@@ -399,6 +408,9 @@ class _Builder:
                    "retry_after_header": None, **(x.get("retry") or {})},
             error_model=error_model or "",
             error_xml_root=errors.get("xml_root", "Error"),
+            error_code_field=errors.get("code_field", ""),
+            error_message_field=errors.get("message_field", ""),
+            error_request_id_field=errors.get("request_id_field"),
             error_base=errors.get("base_class", ""),
             success_field=success,
             error_codes=tuple(codes),
@@ -502,7 +514,8 @@ class _Builder:
             page_param=page.wire, size_param=size.wire, items_field=items.wire, item_model=items.prop.item.model,
             page_field=x.get("page_field"), size_field=x.get("size_field"), total_field=x.get("total_field"),
             first_page=int(page.default if page.default is not None else page.minimum or 1),
-            default_size=size.default, max_size=size.maximum,
+            default_size=size.default,
+            max_size=int(size.maximum) if size.maximum is not None else None,
         )
 
     def waiters(self, at: Pointer, x: dict[str, Any], params: list[Parameter], model: Model | None,

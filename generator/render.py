@@ -94,14 +94,27 @@ def _datamodel_input(doc: Document, ir: IR) -> dict[str, Any]:
     schemas = doc.data["components"]["schemas"]
     defs: dict[str, Any] = {}
     for name in schemas:  # spec order, so class order follows the spec
-        defs[name] = json.loads(json.dumps(schemas[name]).replace('"#/components/schemas/', '"#/$defs/'))
+        defs[name] = _strip_extensions(
+            json.loads(json.dumps(schemas[name]).replace('"#/components/schemas/', '"#/$defs/'))
+        )
     everything["$defs"] = defs
     everything.pop("$ref", None)
     return everything
 
 
+def _strip_extensions(node: Any) -> Any:
+    # Our x- keys mean nothing to datamodel-code-generator, and some names clash with its own.
+    if isinstance(node, dict):
+        return {k: _strip_extensions(v) for k, v in node.items() if not k.startswith("x-")}
+    if isinstance(node, list):
+        return [_strip_extensions(v) for v in node]
+    return node
+
+
 def render_model_classes(doc: Document, ir: IR) -> str:
-    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+    from datamodel_code_generator import generate
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.format import PythonVersion
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -342,7 +342,7 @@ def _type_test(var: str, mask: int, exact: bool) -> _Cond:
         atoms.append(_atom(f"type({var}) is int", f"type({var}) is not int"))
         atoms.append(_atom(f"type({var}) is float", f"type({var}) is not float"))
     elif mask & INTEGER:
-        atoms.append(_atom(f"type({var}) is int", f"type({var}) is not int"))
+        atoms.append(_atom(f"isinstance({var}, int)", f"not isinstance({var}, int)"))
         if exact:
             atoms.append(
                 _and(
@@ -1276,7 +1276,7 @@ def _order(document: object, segs: list[str | int], cache: dict[int, dict[object
 
 
 def _finish(document: object, raw: _L) -> list[Issue]:
-    if False:
+    if len(raw) > 1:
         cache: dict[int, dict[object, int]] = {}
         raw = sorted(raw, key=lambda issue: _order(document, issue[0], cache))
     return [Issue(_pointer(segs), *rest) for segs, *rest in raw]

@@ -22,6 +22,9 @@ x-service:
   errors:
     schema: {$ref: "#/components/schemas/Failure"}
     base_class: WidgetError
+    code_field: Code
+    message_field: Message
+    request_id_field: RequestId
     success_field: Ok
     codes:
       - {code: Busy, http_status: [503], retryable: true, class: BusyError}

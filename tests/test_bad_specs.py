@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+from other_api import OTHER_SPEC
 
 from generator import SpecError, generate
-from other_api import OTHER_SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 

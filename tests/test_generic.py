@@ -39,7 +39,7 @@ def test_other_api_uses_its_own_lenient_policy(other_pkg: ModuleType) -> None:
 def test_other_api_error_table(other_pkg: ModuleType) -> None:
     errors = other_pkg.errors
     assert issubclass(errors.BusyError, errors.WidgetError)
-    assert errors.ERROR_CLASSES == {"Busy": errors.BusyError}
+    assert {"Busy": errors.BusyError} == errors.ERROR_CLASSES
     assert errors.BusyError.retryable is True
     assert issubclass(errors.WidgetBrokenError, errors.ClientError)
 

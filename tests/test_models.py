@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import dts_precheck as d
 import pytest
+from dts_precheck import strategies as gen
 from hypothesis import given
 from hypothesis import strategies as st
-
-import dts_precheck as d
-from dts_precheck import strategies as gen
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"

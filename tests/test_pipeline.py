@@ -79,7 +79,8 @@ def test_generated_package_is_standard_library_only(tmp_path: Path) -> None:
     package = next(p.name for p in (tmp_path / "g").iterdir() if p.is_dir())
     modules = sorted(p.stem for p in (tmp_path / "g" / package).glob("*.py") if p.stem != "strategies")
     assert {"models", "errors", "_base"} <= set(modules)
-    code = "".join(f"import {package}.{m}\n" for m in modules) + "print('ok')"
+    code = "import sys\nsys.path.insert(0, '.')\n" + "".join(f"import {package}.{m}\n" for m in modules)
+    code += "assert not any('site-packages' in p for p in sys.path)\nprint('ok')"
     run = subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=tmp_path / "g", capture_output=True,
                          text=True, timeout=60)
     assert run.stdout.strip() == "ok", run.stderr

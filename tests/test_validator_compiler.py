@@ -707,6 +707,8 @@ class Generator:
                 min_value=None if lo is None else int(lo) + ("exclusiveMinimum" in schema),
                 max_value=None if hi is None else int(hi) - ("exclusiveMaximum" in schema),
             )
+            edges = [int(b) + d for b in (lo, hi) if b is not None for d in (-1, 0, 1)]
+            ints = st.one_of(st.sampled_from(edges), ints).filter(self._valid(schema)) if edges else ints
             if kind == "integer":
                 return ints
             floats = st.floats(
@@ -767,7 +769,7 @@ def _tweaks(value: Any) -> list[Any]:
     if isinstance(value, bool):
         return [not value, int(value), str(value)]
     if isinstance(value, (int, float)):
-        return [value + 1, value - 1, -value, value * 1000 + 7, value + 0.5, float(value), str(int(value))]
+        return [value + 1, value - 1, -value, value * 1000 + 7, value + 0.5, float(value), str(int(value)), bool(value)]
     if isinstance(value, str):
         return [value + "x", "", value[1:], value.lower(), value * 3, value.upper() + "!", "zz-unknown"]
     if isinstance(value, list):
@@ -798,7 +800,7 @@ def mutated(draw: st.DrawFn, generator: Generator) -> Any:
         elif kind == "tweak":
             document = _replace(document, location, draw(st.sampled_from(_tweaks(target))))
         elif kind == "edge":
-            document = _replace(document, location, draw(st.sampled_from([None, True, 1.0, -1, 10**30, "zz-unknown", "", [], {}])))
+            document = _replace(document, location, draw(st.sampled_from([None, True, False, 0, 1.0, -1, 10**30, "zz-unknown", "", [], {}])))
         else:
             document = _replace(document, location, draw(JSON_VALUES))
     return document
