@@ -59,7 +59,6 @@ class Package:
         self.name = name
         self.module: ModuleType = importlib.import_module(name)
         self.validators: ModuleType = importlib.import_module(name + ".validators")
-        self.core: ModuleType = importlib.import_module(name + "._core")
         spec = importlib.import_module(name + "._spec")
         self.action: str = spec.ACTION
         self.response_root: str = spec.RESPONSE_ROOT
@@ -68,6 +67,11 @@ class Package:
         self.error_shape: Any = spec.ERROR_SHAPE
         self.error_only_keys: frozenset[str] = frozenset(spec.ERROR_ONLY_KEYS)
         self.error_keys: frozenset[str] = frozenset(spec.ERROR_KEYS)
+
+    @property
+    def core(self) -> ModuleType:
+        # Only XML needs the runtime core; JSON validation stays light to start.
+        return importlib.import_module(self.name + "._core")
 
     def is_error_body(self, doc: Any) -> bool:
         # An error body has only error keys and at least one that no response has.

@@ -342,7 +342,7 @@ def _type_test(var: str, mask: int, exact: bool) -> _Cond:
         atoms.append(_atom(f"type({var}) is int", f"type({var}) is not int"))
         atoms.append(_atom(f"type({var}) is float", f"type({var}) is not float"))
     elif mask & INTEGER:
-        atoms.append(_atom(f"isinstance({var}, int)", f"not isinstance({var}, int)"))
+        atoms.append(_atom(f"type({var}) is int", f"type({var}) is not int"))
         if exact:
             atoms.append(
                 _and(
@@ -1172,7 +1172,7 @@ def _type(x: object, e: _L | None, segs: list[str | int], site: int, lax: bool) 
 def _enum(e: _L | None, segs: list[str | int], site: int, x: object, lax: bool) -> _L:
     keyword, expected, is_open = _SITES[site]
     found = _desc(x)
-    if is_open and lax and type(x) is str:
+    if is_open and type(x) is str:
         message = f"Unknown value {x!r} of an open value set (known: {expected[7:]}); kept as is (lenient)."
         return _add(e, segs, keyword, expected, found, "warning", message)
     return _add(e, segs, keyword, expected, found, "error", f"Expected {expected}, found {found}.")
