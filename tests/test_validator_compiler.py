@@ -665,6 +665,11 @@ class Generator:
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
         self.validator = Draft202012Validator(root)
+        self.edges = sorted(set(map(json.dumps, _edge_values(root))))
+
+    def edge(self) -> st.SearchStrategy[Any]:
+        """Values at the schema's own boundaries: bounds +-1 and +-0.5, enum and const members, lengths."""
+        return st.sampled_from(self.edges).map(json.loads)
 
     def strategy(self, schema: Any = None, depth: int = 0) -> st.SearchStrategy[Any]:
         schema = self.root if schema is None else schema
@@ -740,6 +745,30 @@ class Generator:
         return st.tuples(fixed, extras).map(lambda pair: {**pair[1], **pair[0]})
 
 
+def _edge_values(schema: Any) -> Iterator[Any]:
+    yield from (None, True, False, 0, 1.0, -1, 10**30, "zz-unknown", "", "None", "42", [], {})
+    if isinstance(schema, list):
+        for sub in schema:
+            yield from _edge_values(sub)
+    if not isinstance(schema, dict):
+        return
+    for key, value in schema.items():
+        if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            yield from (value, value + 1, value - 1, value + 0.5, value - 0.5, float(value), str(value))
+        elif key in ("minLength", "maxLength"):
+            yield from ("a" * value, "A" * (value + 1), "A" * max(0, value - 1))
+        elif key in ("minItems", "maxItems"):
+            yield from ([1] * value, ["a"] * (value + 1))
+        elif key == "enum":
+            yield from value
+        elif key == "const":
+            yield value
+        elif key in ("properties", "$defs"):
+            yield from _edge_values(list(value.values()))
+        elif key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf"):
+            yield from _edge_values(value)
+
+
 def _asserts(schema: dict[str, Any]) -> bool:
     return any(not (k.startswith("x-") or k in ("description", "title", "format")) for k in schema)
 
@@ -800,7 +829,7 @@ def mutated(draw: st.DrawFn, generator: Generator) -> Any:
         elif kind == "tweak":
             document = _replace(document, location, draw(st.sampled_from(_tweaks(target))))
         elif kind == "edge":
-            document = _replace(document, location, draw(st.sampled_from([None, True, False, 0, 1.0, -1, 10**30, "zz-unknown", "", [], {}])))
+            document = _replace(document, location, draw(generator.edge()))
         else:
             document = _replace(document, location, draw(JSON_VALUES))
     return document
@@ -869,6 +898,36 @@ def test_differential_mutated_documents(name: str, schema: dict[str, Any], workd
 
     @DIFF_SETTINGS
     @given(mutated(generator))
+    def check(document: Any) -> None:
+        _compare(mod, validator, document)
+
+    check()
+
+
+def _property_cases() -> list[Any]:
+    cases = []
+    for name, root in (("keywords", KEYWORDS_SCHEMA), ("nested", NESTED_SCHEMA)):
+        for prop, sub in root["properties"].items():
+            schema = {"$defs": root.get("$defs", {}), **sub} if isinstance(sub, dict) else sub
+            cases.append(pytest.param(f"{name}.{prop}", schema, id=f"{name}.{prop}"))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "schema"), _property_cases())
+def test_differential_per_property(name: str, schema: Any, workdir: Path) -> None:
+    """The same comparison, one property schema at a time, so mutations land on every keyword."""
+    if isinstance(schema, bool):
+        schema = {"allOf": [schema]}
+    mod = compiled(name, schema, workdir)
+    generator = Generator(schema)
+    validator = Draft202012Validator(schema)
+
+    documents = st.one_of(generator.edge(), JSON_VALUES)
+    if schema != {"allOf": [False]}:
+        documents = st.one_of(generator.strategy(), mutated(generator), documents)
+
+    @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(documents)
     def check(document: Any) -> None:
         _compare(mod, validator, document)
 

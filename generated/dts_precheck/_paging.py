@@ -117,7 +117,7 @@ def wait_until(
     is_throttled: Callable[[BaseException], bool] = lambda e: False,
     on_progress: Callable[[R], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
 ) -> tuple[R, bool]:
     """Poll until a terminal state. Returns (last response, failed?); raises WaiterTimeoutError.
 

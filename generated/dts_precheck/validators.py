@@ -139,6 +139,8 @@ def _lax(x: object, e: _L | None, segs: list[str | int], site: int) -> tuple[obj
 def _type(x: object, e: _L | None, segs: list[str | int], site: int, lax: bool) -> tuple[object, _L | None]:
     """The slow path of a `type` check: integral floats, lenient drift, else an error."""
     keyword, expected, mask = _SITES[site]
+    if mask & _INTEGER and type(x) is float and x.is_integer():
+        return x, e
     if lax and type(x) is str and not mask & _STRING:
         ok, value = _drift(x, mask)
         if ok:
@@ -469,13 +471,13 @@ def _d0_0(x: object, lax: bool) -> _L | None:
         if p1 is not _M and type(p1) is not bool and p1 is not None:
             p1, e = _type(p1, e, ["Success"], 2, lax)
         p1 = x.get("PageRecordCount", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["PageRecordCount"], 3, lax)
         p1 = x.get("Total", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["Total"], 3, lax)
         p1 = x.get("HttpStatusCode", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["HttpStatusCode"], 3, lax)
         p1 = x.get("RequestId", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
@@ -487,13 +489,13 @@ def _d0_0(x: object, lax: bool) -> _L | None:
         if p1 is not _M and type(p1) is not str and p1 is not None:
             p1, e = _type(p1, e, ["JobId"], 4, lax)
         p1 = x.get("ErrorItem", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["ErrorItem"], 3, lax)
         p1 = x.get("ErrorAnalysisItem", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["ErrorAnalysisItem"], 3, lax)
         p1 = x.get("TotalRecordCount", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["TotalRecordCount"], 3, lax)
         p1 = x.get("Code", _M)
         if p1 is not _M:
@@ -503,7 +505,7 @@ def _d0_0(x: object, lax: bool) -> _L | None:
             elif p1 is not None:
                 e = _err(e, ["Code"], 5, p1)
         p1 = x.get("PageNumber", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["PageNumber"], 3, lax)
         p1 = x.get("JobProgress", _M)
         if p1 is not _M:
@@ -591,7 +593,7 @@ def _d0_3(x: object, lax: bool) -> _L | None:
             elif p1 is not None:
                 e = _err(e, ["IgnoreFlag"], 13, p1)
         p1 = x.get("DelaySeconds", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["DelaySeconds"], 3, lax)
         p1 = x.get("DdlSql", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
@@ -613,7 +615,7 @@ def _d0_3(x: object, lax: bool) -> _L | None:
         if p1 is not _M and type(p1) is not str and p1 is not None:
             p1, e = _type(p1, e, ["Sub"], 4, lax)
         p1 = x.get("Total", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["Total"], 3, lax)
         p1 = x.get("TargetNames", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
@@ -628,7 +630,7 @@ def _d0_3(x: object, lax: bool) -> _L | None:
         if p1 is not _M and type(p1) is not str and p1 is not None:
             p1, e = _type(p1, e, ["ErrDetail"], 4, lax)
         p1 = x.get("DiffRow", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["DiffRow"], 3, lax)
         p1 = x.get("JobId", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
@@ -646,7 +648,7 @@ def _d0_3(x: object, lax: bool) -> _L | None:
         if p1 is not _M and type(p1) is not str and p1 is not None:
             p1, e = _type(p1, e, ["ErrMsg"], 4, lax)
         p1 = x.get("OrderNum", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["OrderNum"], 3, lax)
         p1 = x.get("RepairMethod", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
@@ -747,7 +749,7 @@ def _d0_8(x: object, lax: bool) -> _L | None:
         if p1 is not _M and type(p1) is not str and p1 is not None:
             p1, e = _type(p1, e, ["JobId"], 4, lax)
         p1 = x.get("ErrorItem", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["ErrorItem"], 3, lax)
         p1 = x.get("Code", _M)
         if p1 is not _M:
@@ -757,7 +759,7 @@ def _d0_8(x: object, lax: bool) -> _L | None:
             elif p1 is not None:
                 e = _err(e, ["Code"], 5, p1)
         p1 = x.get("Total", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["Total"], 3, lax)
         p1 = x.get("JobProgress", _M)
         if p1 is not _M:
@@ -792,7 +794,7 @@ def _d0_9(x: object, lax: bool) -> _L | None:
         if p1 is not _M and type(p1) is not str and p1 is not None:
             p1, e = _type(p1, e, ["JobId"], 4, lax)
         p1 = x.get("ErrorItem", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["ErrorItem"], 3, lax)
         p1 = x.get("Code", _M)
         if p1 is not _M:
@@ -802,7 +804,7 @@ def _d0_9(x: object, lax: bool) -> _L | None:
             elif p1 is not None:
                 e = _err(e, ["Code"], 5, p1)
         p1 = x.get("Total", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
+        if p1 is not _M and not isinstance(p1, int) and p1 is not None:
             p1, e = _type(p1, e, ["Total"], 3, lax)
         p1 = x.get("HostRegion", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:

@@ -1,0 +1,778 @@
+"""Endpoint resolution, the HTTP transport (against real local servers) and the retry loop (fake clock).
+
+The servers are http.server ThreadingHTTPServers on 127.0.0.1 port 0, each in a thread; they count
+connections and requests so keep-alive reuse and reconnects are visible from the server side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import math
+import random
+import selectors
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.runtime import _core
+from generator.runtime._base import ClientError, TransportError
+
+# ---------------------------------------------------------------------------------------------------
+# Endpoints
+# ---------------------------------------------------------------------------------------------------
+
+REGIONS = {"cn-hangzhou": "svc.example.com", "cn-beijing": "svc.example.com"}
+FALLBACK = "svc.{region_id}.example.com"
+NETWORK = "svc-{network}.{region_id}.example.com"
+
+
+def resolve(region: str | None, endpoint: str | None = None, network: str | None = None) -> _core.Endpoint:
+    return _core.resolve_endpoint(region, endpoint, REGIONS, FALLBACK, NETWORK, network)
+
+
+@pytest.mark.parametrize(
+    ("region", "endpoint", "network", "expected"),
+    [
+        ("cn-hangzhou", None, None, ("https", "svc.example.com", 443, "")),
+        ("eu-west-9", None, None, ("https", "svc.eu-west-9.example.com", 443, "")),
+        ("eu-west-9", None, "vpc", ("https", "svc-vpc.eu-west-9.example.com", 443, "")),
+        ("cn-hangzhou", None, "vpc", ("https", "svc-vpc.cn-hangzhou.example.com", 443, "")),
+        ("cn-hangzhou", None, "public", ("https", "svc.example.com", 443, "")),
+        ("cn-hangzhou", "http://127.0.0.1:8080", None, ("http", "127.0.0.1", 8080, "")),
+        (None, "http://127.0.0.1:8080/", None, ("http", "127.0.0.1", 8080, "")),
+        (None, "custom.example.org", None, ("https", "custom.example.org", 443, "")),
+        (None, "custom.example.org:8443", None, ("https", "custom.example.org", 8443, "")),
+        (None, "HTTPS://Custom.Example.org/prefix/", None, ("https", "custom.example.org", 443, "/prefix")),
+        (None, "http://[::1]:9000", None, ("http", "::1", 9000, "")),
+        ("cn-hangzhou", "  ", None, ("https", "svc.example.com", 443, "")),
+    ],
+)
+def test_resolve_endpoint(
+    region: str | None, endpoint: str | None, network: str | None, expected: tuple[str, str, int, str]
+) -> None:
+    assert tuple(resolve(region, endpoint, network)) == expected
+
+
+def test_no_region_and_no_endpoint_is_a_clear_error() -> None:
+    with pytest.raises(_core.EndpointError, match="region_id") as info:
+        resolve(None)
+    assert isinstance(info.value, ClientError) and isinstance(info.value, ValueError)
+    with pytest.raises(_core.EndpointError):
+        resolve("", "")
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["ftp://host", "http://", "http://host:99999", "http://host:abc", "http://u:p@host", "http://host/?a=1", "h#f"],
+)
+def test_bad_explicit_endpoints(endpoint: str) -> None:
+    with pytest.raises(_core.EndpointError):
+        resolve("cn-hangzhou", endpoint)
+
+
+@pytest.mark.parametrize("region", ["cn-hangzhou.evil.com", "a/b", "-x", "x y", "cn_hangzhou"])
+def test_region_ids_cannot_change_the_host(region: str) -> None:
+    with pytest.raises(_core.EndpointError, match="region"):
+        resolve(region)
+
+
+def test_network_without_a_network_template() -> None:
+    with pytest.raises(_core.EndpointError, match="network"):
+        _core.resolve_endpoint("cn-hangzhou", None, REGIONS, FALLBACK, None, "vpc")
+
+
+def test_endpoint_host_header_and_url() -> None:
+    assert resolve("cn-hangzhou").host_header == "svc.example.com"
+    assert resolve(None, "http://127.0.0.1:8080").host_header == "127.0.0.1:8080"
+    assert resolve(None, "http://[::1]:9000").host_header == "[::1]:9000"
+    assert resolve(None, "http://h:80/p").url("/?a=b") == "http://h/p/?a=b"
+    assert resolve(None, "https://h:443").url() == "https://h/"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Local servers
+# ---------------------------------------------------------------------------------------------------
+
+GZIP_PAYLOAD = b"hello, keep-alive world " * 500
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], idle_timeout: float = 5.0) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+        self.idle_timeout = idle_timeout
+        self.lock = threading.Lock()
+        self.connections = 0
+        self.requests: list[dict[str, Any]] = []
+        self.counters: dict[str, int] = {}
+        self.refuse_connect = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that give up early make the handlers fail writing: expected here
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def count(self, key: str) -> int:
+        with self.lock:
+            self.counters[key] = self.counters.get(key, 0) + 1
+            return self.counters[key]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    server: Server
+
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout  # an idle keep-alive connection is closed after this
+        super().setup()
+        self.on_connection = 0
+        with self.server.lock:
+            self.server.connections += 1
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.on_connection += 1
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        record = {
+            "method": self.command,
+            "path": self.path,
+            "headers": dict(self.headers.items()),
+            "body": body.decode("latin-1"),
+            "on_connection": self.on_connection,
+        }
+        with self.server.lock:
+            self.server.requests.append(record)
+        path = urlsplit(self.path).path
+        if path == "/drop" or (path == "/drop-second" and self.on_connection > 1):
+            self.close_connection = True  # read the request, then hang up without a response
+            return
+        if path == "/slow":
+            time.sleep(0.6)
+        if path == "/gzip":
+            self._reply(200, gzip.compress(GZIP_PAYLOAD), {"Content-Encoding": "gzip"})
+        elif path == "/badgzip":
+            self._reply(200, b"this is not gzip", {"Content-Encoding": "gzip"})
+        elif path == "/bomb":
+            self._reply(200, gzip.compress(b"\0" * 100_000), {"Content-Encoding": "gzip"})
+        elif path == "/close":
+            self._reply(200, b"bye", {"Connection": "close"})
+            self.close_connection = True
+        elif path == "/flaky" and self.server.count("flaky") <= 2:
+            self._reply(503, b'{"Code":"ServiceUnavailable"}', {"x-acs-retry-after": "20"})
+        else:
+            self._reply(200, json.dumps(record).encode(), {"Content-Type": "application/json"})
+
+    do_POST = do_GET
+
+
+class ProxyHandler(Handler):
+    """Answers absolute-form requests itself; tunnels CONNECT to the named host unless refusing."""
+
+    def do_CONNECT(self) -> None:
+        with self.server.lock:
+            self.server.requests.append({"method": "CONNECT", "path": self.path, "headers": dict(self.headers)})
+        self.close_connection = True
+        if self.server.refuse_connect:
+            self._reply(403, b"no tunnels here")
+            return
+        host, _, port = self.path.rpartition(":")
+        upstream = socket.create_connection((host, int(port)), timeout=5)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        with contextlib.closing(upstream), selectors.DefaultSelector() as sel:
+            sel.register(self.connection, selectors.EVENT_READ, upstream)
+            sel.register(upstream, selectors.EVENT_READ, self.connection)
+            while True:
+                events = sel.select(timeout=5)
+                if not events:
+                    return
+                for key, _ in events:
+                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                    if not data:
+                        return
+                    key.data.sendall(data)
+
+    def do_GET(self) -> None:
+        with self.server.lock:
+            self.server.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
+        self._reply(200, b"via-proxy")
+
+
+@contextlib.contextmanager
+def running(
+    handler: type[BaseHTTPRequestHandler] = Handler,
+    idle_timeout: float = 5.0,
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[Server]:
+    server = Server(handler, idle_timeout)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with running() as srv:
+        yield srv
+
+
+@pytest.fixture
+def transport() -> Iterator[_core.HttpTransport]:
+    # No proxies from the environment of whoever runs the tests.
+    with _core.HttpTransport(connect_timeout_s=2, read_timeout_s=2, proxies={}) as t:
+        yield t
+
+
+# ---------------------------------------------------------------------------------------------------
+# Transport
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_round_trip_headers_and_body(server: Server, transport: _core.HttpTransport) -> None:
+    response = transport.request(
+        "POST", server.base + "/echo?a=1&b=%20", {"Host": "signed.example:1", "X-Acs-Thing": "v"}, b"payload"
+    )
+    assert response.status == 200
+    assert response.headers["content-type"] == response.headers["CONTENT-TYPE"] == "application/json"
+    assert "Content-Type" in response.headers and "content-length" in response.headers
+    seen = json.loads(response.body)
+    assert seen["method"] == "POST" and seen["path"] == "/echo?a=1&b=%20" and seen["body"] == "payload"
+    assert seen["headers"]["Host"] == "signed.example:1"  # the signed Host goes out untouched
+    assert seen["headers"]["X-Acs-Thing"] == "v"
+    assert seen["headers"]["Accept-Encoding"] == "gzip"
+
+
+def test_keep_alive_reuses_one_connection(server: Server, transport: _core.HttpTransport) -> None:
+    for i in range(5):
+        response = transport.request("GET", f"{server.base}/echo?i={i}")
+        assert json.loads(response.body)["on_connection"] == i + 1
+    assert server.connections == 1
+    assert transport.connections_opened == 1
+
+
+def test_connection_close_is_respected(server: Server, transport: _core.HttpTransport) -> None:
+    assert transport.request("GET", server.base + "/close").body == b"bye"
+    assert transport.request("GET", server.base + "/echo").status == 200
+    assert server.connections == 2
+
+
+def test_gzip_is_requested_and_unpacked(server: Server, transport: _core.HttpTransport) -> None:
+    response = transport.request("GET", server.base + "/gzip")
+    assert response.body == GZIP_PAYLOAD
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) < len(GZIP_PAYLOAD)
+
+
+def test_bad_gzip_and_gzip_bombs_fail_cleanly(server: Server) -> None:
+    with _core.HttpTransport(proxies={}, max_response_bytes=10_000) as small:
+        with pytest.raises(TransportError, match="gzip"):
+            small.request("GET", server.base + "/badgzip")
+        with pytest.raises(TransportError, match="exceeds"):
+            small.request("GET", server.base + "/bomb")
+
+
+def test_idle_connection_closed_by_server_is_replaced() -> None:
+    with running(idle_timeout=0.2) as srv, _core.HttpTransport(proxies={}) as transport:
+        assert transport.request("GET", srv.base + "/echo").status == 200
+        time.sleep(0.5)  # the server closes the idle keep-alive connection
+        assert transport.request("GET", srv.base + "/echo").status == 200
+        assert srv.connections == 2
+        assert len(srv.requests) == 2
+
+
+def test_reused_connection_dropped_mid_request_reconnects_once(server: Server, transport: _core.HttpTransport) -> None:
+    assert transport.request("GET", server.base + "/drop-second").status == 200
+    # Same connection: the server reads the request and hangs up; the transport retries on a new one.
+    response = transport.request("GET", server.base + "/drop-second")
+    assert response.status == 200 and json.loads(response.body)["on_connection"] == 1
+    assert server.connections == 2
+    assert [r["on_connection"] for r in server.requests] == [1, 2, 1]
+
+
+def test_fresh_connection_dropped_is_not_retried(server: Server, transport: _core.HttpTransport) -> None:
+    with pytest.raises(TransportError) as info:
+        transport.request("GET", server.base + "/drop")
+    assert not isinstance(info.value, TimeoutError)
+    assert isinstance(info.value.__cause__, ConnectionError)
+    assert len(server.requests) == 1
+
+
+def test_reconnect_happens_only_once(server: Server, transport: _core.HttpTransport) -> None:
+    assert transport.request("GET", server.base + "/echo").status == 200
+    with pytest.raises(TransportError):
+        transport.request("GET", server.base + "/drop")  # reused, dropped; fresh, dropped again: error
+    assert [r["path"] for r in server.requests] == ["/echo", "/drop", "/drop"]
+
+
+def test_connection_refused_is_a_transport_error(transport: _core.HttpTransport) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    with pytest.raises(TransportError, match="cannot connect") as info:
+        transport.request("GET", f"http://127.0.0.1:{port}/")
+    assert not isinstance(info.value, TimeoutError)
+    assert isinstance(info.value.__cause__, ConnectionRefusedError)
+
+
+def test_read_timeout(server: Server) -> None:
+    with _core.HttpTransport(connect_timeout_s=1, read_timeout_s=0.2, proxies={}) as transport:
+        start = time.monotonic()
+        with pytest.raises(_core.RequestTimeoutError) as info:
+            transport.request("GET", server.base + "/slow")
+        assert time.monotonic() - start < 0.5
+    assert info.value.phase == "read"
+    assert isinstance(info.value, TimeoutError) and isinstance(info.value, TransportError)
+
+
+def test_the_budget_caps_the_read_timeout(server: Server, transport: _core.HttpTransport) -> None:
+    start = time.monotonic()
+    with pytest.raises(_core.RequestTimeoutError):
+        transport.request("GET", server.base + "/slow", budget_s=0.2)
+    assert time.monotonic() - start < 0.5
+
+
+def test_no_budget_left_times_out_before_connecting(server: Server, transport: _core.HttpTransport) -> None:
+    with pytest.raises(_core.RequestTimeoutError) as info:
+        transport.request("GET", server.base + "/echo", budget_s=0.0)
+    assert info.value.phase == "connect"
+    assert server.requests == []
+
+
+def test_threads_share_the_pool_safely(server: Server, transport: _core.HttpTransport) -> None:
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(5):
+                body = json.loads(transport.request("GET", f"{server.base}/echo?n={n}&i={i}").body)
+                assert body["path"] == f"/echo?n={n}&i={i}"
+                results.append(1)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert errors == [] and len(results) == 40
+    assert server.connections == transport.connections_opened <= 40
+
+
+def test_closed_transport_refuses(server: Server) -> None:
+    transport = _core.HttpTransport(proxies={})
+    assert transport.request("GET", server.base + "/echo").status == 200
+    transport.close()
+    transport.close()  # idempotent
+    with pytest.raises(TransportError, match="closed"):
+        transport.request("GET", server.base + "/echo")
+
+
+def test_http_proxy_gets_absolute_url_and_credentials(server: Server) -> None:
+    with running(ProxyHandler) as proxy:
+        proxies = {"http": f"http://us%40er:p%3Aw@127.0.0.1:{proxy.port}"}
+        with _core.HttpTransport(proxies=proxies) as transport:
+            assert transport.request("GET", server.base + "/echo?x=1").body == b"via-proxy"
+        seen = proxy.requests[0]
+        assert seen["path"] == f"{server.base}/echo?x=1"
+        assert seen["headers"]["Proxy-Authorization"] == "Basic dXNAZXI6cDp3"  # base64("us@er:p:w")
+        assert server.requests == []
+
+
+def test_no_proxy_bypasses_the_proxy(server: Server) -> None:
+    with running(ProxyHandler) as proxy:
+        proxies = {"http": f"http://127.0.0.1:{proxy.port}", "no": "localhost, 127.0.0.1"}
+        with _core.HttpTransport(proxies=proxies) as transport:
+            assert transport.request("GET", server.base + "/echo").status == 200
+        assert proxy.requests == [] and len(server.requests) == 1
+
+
+def _clear_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy", "REQUEST_METHOD"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+def test_proxy_environment_variables_are_honoured(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    _clear_proxy_env(monkeypatch)
+    with running(ProxyHandler) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        with _core.HttpTransport() as transport:
+            assert transport.request("GET", server.base + "/echo").body == b"via-proxy"
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        with _core.HttpTransport() as transport:
+            assert transport.request("GET", server.base + "/echo").status == 200
+        assert len(proxy.requests) == 1 and len(server.requests) == 1
+
+
+def test_https_goes_through_a_connect_tunnel() -> None:
+    with running(ProxyHandler) as proxy:
+        proxy.refuse_connect = True
+        with _core.HttpTransport(proxies={"https": f"127.0.0.1:{proxy.port}"}) as transport:
+            with pytest.raises(TransportError, match="403"):
+                transport.request("GET", "https://svc.example.invalid/")
+        assert proxy.requests[0]["method"] == "CONNECT"
+        assert proxy.requests[0]["path"] == "svc.example.invalid:443"
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a throwaway certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(tls_files: tuple[Path, Path]) -> Iterator[Server]:
+    cert, key = tls_files
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with running(tls=context) as srv:
+        yield srv
+
+
+def test_tls_is_verified_by_default(tls_server: Server) -> None:
+    with _core.HttpTransport(proxies={}) as transport:
+        with pytest.raises(TransportError) as info:
+            transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo")
+    assert isinstance(info.value.__cause__, ssl.SSLCertVerificationError)
+
+
+def test_tls_with_a_trusted_ca_and_keep_alive(tls_server: Server, tls_files: tuple[Path, Path]) -> None:
+    context = ssl.create_default_context(cafile=str(tls_files[0]))
+    with _core.HttpTransport(proxies={}, ssl_context=context) as transport:
+        for _ in range(3):
+            assert transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo").status == 200
+    assert tls_server.connections == 1
+
+
+def test_tls_through_a_connect_tunnel(tls_server: Server, tls_files: tuple[Path, Path]) -> None:
+    context = ssl.create_default_context(cafile=str(tls_files[0]))
+    with running(ProxyHandler) as proxy:
+        proxies = {"https": f"http://127.0.0.1:{proxy.port}"}
+        with _core.HttpTransport(proxies=proxies, ssl_context=context) as transport:
+            response = transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo?t=1")
+            assert json.loads(response.body)["path"] == "/echo?t=1"
+        assert proxy.requests[0] == {
+            "method": "CONNECT",
+            "path": f"127.0.0.1:{tls_server.port}",
+            "headers": proxy.requests[0]["headers"],
+        }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Retry loop
+# ---------------------------------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class Retryable(Exception):
+    def __init__(self, delay_s: float | None = None) -> None:
+        super().__init__("try again")
+        self.delay_s = delay_s
+
+
+class Expired(Exception):
+    pass
+
+
+def classify(exc: BaseException) -> _core.RetryDecision:
+    if isinstance(exc, Retryable):
+        return _core.RetryDecision.retry(exc.delay_s)
+    if isinstance(exc, Expired):
+        return _core.RetryDecision.refresh()
+    return _core.RetryDecision.give_up()
+
+
+def scripted(
+    outcomes: list[BaseException | str], clock: FakeClock, cost_s: float = 0.0
+) -> tuple[Callable[[float], str], list[float]]:
+    budgets: list[float] = []
+
+    def attempt(budget: float) -> str:
+        budgets.append(budget)
+        clock.now += cost_s
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    return attempt, budgets
+
+
+def run(
+    attempt: Callable[[float], str], policy: _core.RetryPolicy, clock: FakeClock, **kwargs: Any
+) -> str:
+    return _core.call_with_retries(
+        attempt, classify, policy, clock=clock, sleep=clock.sleep, rng=random.Random(7), **kwargs
+    )
+
+
+def test_success_after_retries() -> None:
+    clock = FakeClock()
+    attempt, budgets = scripted([Retryable(), Retryable(), "ok"], clock)
+    assert run(attempt, _core.RetryPolicy(max_attempts=5), clock) == "ok"
+    assert len(budgets) == 3 and len(clock.sleeps) == 2
+    assert budgets == [math.inf] * 3  # no deadline: an unbounded budget
+
+
+def test_attempts_run_out_and_the_last_error_says_so() -> None:
+    clock = FakeClock()
+    last = Retryable()
+    attempt, budgets = scripted([Retryable(), Retryable(), Retryable(), last, "never"], clock)
+    with pytest.raises(Retryable) as info:
+        run(attempt, _core.RetryPolicy(max_attempts=4), clock)
+    assert info.value is last
+    assert len(budgets) == 4 and len(clock.sleeps) == 3
+    assert "after 4 attempts" in "".join(info.value.__notes__)
+
+
+def test_default_policy_makes_one_attempt() -> None:
+    clock = FakeClock()
+    attempt, budgets = scripted([Retryable(), "never"], clock)
+    with pytest.raises(Retryable):
+        run(attempt, _core.RetryPolicy(), clock)
+    assert len(budgets) == 1 and clock.sleeps == []
+
+
+def test_give_up_is_immediate() -> None:
+    clock = FakeClock()
+    attempt, budgets = scripted([KeyError("nope"), "never"], clock)
+    with pytest.raises(KeyError):
+        run(attempt, _core.RetryPolicy(max_attempts=5), clock)
+    assert len(budgets) == 1 and clock.sleeps == []
+
+
+class RecordingRandom(random.Random):
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.bounds: list[tuple[float, float]] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.bounds.append((a, b))
+        return super().uniform(a, b)
+
+
+@given(
+    st.integers(0, 2**32),
+    st.floats(0.01, 2.0),
+    st.floats(0.5, 30.0),
+    st.integers(2, 12),
+)
+def test_full_jitter_bounds(seed: int, base: float, cap: float, attempts: int) -> None:
+    clock = FakeClock()
+    rng = RecordingRandom(seed)
+    attempt, _ = scripted([Retryable() for _ in range(attempts)], clock)
+    policy = _core.RetryPolicy(max_attempts=attempts, base_delay_s=base, max_delay_s=cap)
+    with pytest.raises(Retryable):
+        _core.call_with_retries(attempt, classify, policy, clock=clock, sleep=clock.sleep, rng=rng)
+    expected = [(0.0, min(cap, base * 2**n)) for n in range(attempts - 1)]
+    assert [a for a, _ in rng.bounds] == [0.0] * (attempts - 1)
+    assert [b for _, b in rng.bounds] == pytest.approx([b for _, b in expected])
+    assert len(clock.sleeps) == attempts - 1
+    for slept, (_, upper) in zip(clock.sleeps, expected, strict=True):
+        assert 0.0 <= slept <= upper
+
+
+def test_jitter_actually_varies() -> None:
+    policy = _core.RetryPolicy(max_attempts=3, base_delay_s=1.0, max_delay_s=1.0)
+    rng = random.Random(1)
+    delays = {policy.backoff_s(3, rng) for _ in range(20)}
+    assert len(delays) == 20 and all(0.0 <= d <= 1.0 for d in delays)
+
+
+def test_server_delay_is_used_as_is() -> None:
+    clock = FakeClock()
+    attempt, _ = scripted([Retryable(delay_s=45.0), Retryable(delay_s=0.25), "ok"], clock)
+    policy = _core.RetryPolicy(max_attempts=3, base_delay_s=0.1, max_delay_s=1.0, deadline_s=300)
+    assert run(attempt, policy, clock) == "ok"
+    assert clock.sleeps == [45.0, 0.25]  # not capped by max_delay_s, only by the deadline
+
+
+def test_server_delay_past_the_deadline_stops_without_sleeping() -> None:
+    clock = FakeClock()
+    first = Retryable(delay_s=120.0)
+    attempt, _ = scripted([first, "never"], clock)
+    with pytest.raises(_core.DeadlineExceeded) as info:
+        run(attempt, _core.RetryPolicy(max_attempts=5, deadline_s=60), clock)
+    assert clock.sleeps == []
+    assert info.value.last_error is first and info.value.__cause__ is first
+    assert info.value.attempts == 1
+    assert isinstance(info.value, TimeoutError) and isinstance(info.value, ClientError)
+
+
+def test_retry_after_header_in_milliseconds() -> None:
+    policy = _core.RetryPolicy(retry_after_header="x-acs-retry-after")
+    assert policy.retry_after_s(_core.Headers([("X-Acs-Retry-After", "1500")])) == 1.5
+    assert policy.retry_after_s({"x-acs-retry-after": " 250 "}) == 0.25
+    assert policy.retry_after_s({"X-ACS-RETRY-AFTER": "0"}) == 0.0
+    for bad in ("soon", "-5", "nan", "inf", ""):
+        assert policy.retry_after_s({"x-acs-retry-after": bad}) is None
+    assert policy.retry_after_s({}) is None
+    assert _core.RetryPolicy().retry_after_s({"x-acs-retry-after": "100"}) is None
+
+
+@given(st.floats(1.0, 100.0), st.floats(0.0, 20.0), st.integers(0, 2**16))
+def test_deadline_bounds_the_whole_call(deadline: float, cost: float, seed: int) -> None:
+    clock = FakeClock()
+    start = clock.now
+    attempt, budgets = scripted([Retryable() for _ in range(1000)], clock, cost_s=cost)
+    policy = _core.RetryPolicy(max_attempts=1000, base_delay_s=0.5, max_delay_s=8.0, deadline_s=deadline)
+    with pytest.raises((_core.DeadlineExceeded, Retryable)) as info:
+        _core.call_with_retries(
+            attempt, classify, policy, clock=clock, sleep=clock.sleep, rng=random.Random(seed)
+        )
+    # Time spent sleeping never passes the deadline; each attempt got exactly what was left.
+    assert start + sum(clock.sleeps) < start + deadline
+    for i, budget in enumerate(budgets):
+        elapsed = i * cost + sum(clock.sleeps[:i])
+        assert budget == pytest.approx(deadline - elapsed)
+        assert budget > 0
+    if isinstance(info.value, _core.DeadlineExceeded):
+        assert info.value.attempts == len(budgets)
+        assert "deadline" in str(info.value)
+
+
+def test_attempt_budget_shrinks_with_time_spent() -> None:
+    clock = FakeClock()
+    attempt, budgets = scripted([Retryable(delay_s=1.0), Retryable(delay_s=1.0), "ok"], clock, cost_s=2.0)
+    assert run(attempt, _core.RetryPolicy(max_attempts=3, deadline_s=10), clock) == "ok"
+    assert budgets == [10.0, 7.0, 4.0]
+
+
+def test_refresh_then_exactly_one_more_attempt() -> None:
+    clock = FakeClock()
+    refreshed: list[int] = []
+    attempt, budgets = scripted([Expired(), "ok"], clock)
+    # max_attempts=1 (no retries) still allows the one attempt after a refresh.
+    assert run(attempt, _core.RetryPolicy(max_attempts=1), clock, refresh=lambda: refreshed.append(1)) == "ok"
+    assert refreshed == [1] and len(budgets) == 2 and clock.sleeps == []
+
+
+def test_refresh_happens_once_per_call() -> None:
+    clock = FakeClock()
+    refreshed: list[int] = []
+    second = Expired()
+    attempt, budgets = scripted([Expired(), second, "never"], clock)
+    with pytest.raises(Expired) as info:
+        run(attempt, _core.RetryPolicy(max_attempts=5), clock, refresh=lambda: refreshed.append(1))
+    assert info.value is second and refreshed == [1] and len(budgets) == 2
+
+
+def test_refresh_without_a_refresher_gives_up() -> None:
+    clock = FakeClock()
+    attempt, budgets = scripted([Expired(), "never"], clock)
+    with pytest.raises(Expired):
+        run(attempt, _core.RetryPolicy(max_attempts=5), clock)
+    assert len(budgets) == 1
+
+
+def test_refresh_mixes_with_ordinary_retries() -> None:
+    clock = FakeClock()
+    refreshed: list[int] = []
+    attempt, budgets = scripted([Retryable(), Expired(), Retryable(), "ok"], clock)
+    policy = _core.RetryPolicy(max_attempts=3)
+    assert run(attempt, policy, clock, refresh=lambda: refreshed.append(1)) == "ok"
+    assert len(budgets) == 4 and len(clock.sleeps) == 2 and refreshed == [1]
+
+
+def test_policy_validation() -> None:
+    with pytest.raises(ValueError):
+        _core.RetryPolicy(max_attempts=0)
+    with pytest.raises(ValueError):
+        _core.RetryPolicy(deadline_s=0)
+    with pytest.raises(ValueError):
+        _core.RetryPolicy(base_delay_s=-1)
+
+
+def test_retries_over_the_real_transport(server: Server, transport: _core.HttpTransport) -> None:
+    policy = _core.RetryPolicy(max_attempts=4, base_delay_s=0.01, deadline_s=10, retry_after_header="x-acs-retry-after")
+
+    class Unavailable(Exception):
+        def __init__(self, response: _core.Response) -> None:
+            super().__init__(response.status)
+            self.response = response
+
+    def attempt(budget: float) -> _core.Response:
+        response = transport.request("GET", server.base + "/flaky", budget_s=budget)
+        if response.status >= 500:
+            raise Unavailable(response)
+        return response
+
+    def decide(exc: BaseException) -> _core.RetryDecision:
+        if isinstance(exc, Unavailable):
+            return _core.RetryDecision.retry(policy.retry_after_s(exc.response.headers))
+        if isinstance(exc, TransportError):
+            return _core.RetryDecision.retry()
+        return _core.RetryDecision.give_up()
+
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        time.sleep(seconds)
+
+    response = _core.call_with_retries(attempt, decide, policy, sleep=sleep)
+    assert response.status == 200 and sleeps == [0.02, 0.02]
+    assert server.connections == 1  # the 503s kept the connection alive
