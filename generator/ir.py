@@ -174,6 +174,71 @@ class Waiter:
 
 
 @dataclass(frozen=True)
+class ItemFilter:
+    """x-emulator filters[]: request parameter `param` keeps the items whose `field` matches (case-insensitive)."""
+
+    param: str
+    field: str
+    match: str  # equals | contains | prefix
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """x-emulator lifecycle: the state fields a job and its items walk through, and the values they take."""
+
+    field: str
+    item_field: str
+    failure_count_field: str | None
+    job_states: dict[str, str]  # pending, running, done, aborted
+    item_states: dict[str, str]  # pending, running, passed, failed
+    failed_item_fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    items: int
+    failures: int
+    abort: bool
+    step_s: float
+
+
+@dataclass(frozen=True)
+class EmulatorOperation:
+    """x-emulator on an operation: how the local emulator serves it (see docs/design.md)."""
+
+    job_param: str
+    unknown_job: str | None  # error code for a job with no recording
+    echo: dict[str, str]  # response field -> request parameter
+    constants: dict[str, Any]  # response field -> value
+    filters: tuple[ItemFilter, ...]
+    lifecycle: Lifecycle | None
+    synthetic_items: tuple[int, int]
+    synthetic_values: dict[str, tuple[Any, ...]]
+    scenarios: dict[str, Scenario]
+
+
+@dataclass(frozen=True)
+class GatewayError:
+    code: str
+    message: str  # may hold {name} and {reason}
+    status: int
+
+
+@dataclass(frozen=True)
+class EmulatorService:
+    """x-service.emulator: the gateway's answers to rejected requests, and error body fields."""
+
+    errors: dict[str, GatewayError]  # kind of rejection -> answer
+    host_field: str | None
+    recommend_field: str | None
+    recommend_url: str | None
+    request_id_header: str | None
+    max_clock_skew_s: float
+
+
+@dataclass(frozen=True)
 class Operation:
     action: str
     method: str  # python method name
@@ -185,6 +250,7 @@ class Operation:
     response_model: str
     pagination: Pagination | None
     waiters: tuple[Waiter, ...]
+    emulator: EmulatorOperation | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +287,7 @@ class Service:
     success_field: str | None
     error_codes: tuple[ErrorCode, ...]
     lenient: dict[str, Any]
+    emulator: EmulatorService | None = None
 
 
 @dataclass(frozen=True)
@@ -415,6 +482,7 @@ class _Builder:
             success_field=success,
             error_codes=tuple(codes),
             lenient=dict(x.get("lenient") or {}),
+            emulator=self.emulator_service((*at, "emulator"), x.get("emulator"), codes),
         )
 
     def operations(self, models: dict[str, Model]) -> list[Operation]:
@@ -463,6 +531,8 @@ class _Builder:
             http_methods=tuple(rpc.get("methods", ["POST"])),
             summary=op.get("summary", ""), description=op.get("description", ""), parameters=tuple(params),
             response_model=response_model, pagination=pagination, waiters=waiters,
+            emulator=self.emulator(at, op.get("x-emulator"), params, models.get(response_model), pagination,
+                                   models),
         )
 
     def _field(self, model: Model | None, name: str, at: Pointer, want: str) -> Field | None:
@@ -554,6 +624,92 @@ class _Builder:
                 default_timeout_s=float(w.get("default_timeout_s", 600)),
             ))
         return tuple(out)
+
+
+    def emulator_service(self, at: Pointer, x: Any, codes: list[ErrorCode]) -> EmulatorService | None:
+        if not x:
+            return None
+        table = {c.code: c for c in codes}
+        errors: dict[str, GatewayError] = {}
+        for kind, e in x["errors"].items():
+            known = table.get(e["code"])
+            if known is None:
+                self.fail((*at, "errors", kind, "code"), f"error code {e['code']!r} is not in x-service.errors.codes",
+                          "add it to the error table (class, retryable, http_status)")
+                continue
+            status = e.get("status") or (known.http_status[0] if known.http_status else 400)
+            errors[kind] = GatewayError(e["code"], e.get("message") or known.message, int(status))
+        return EmulatorService(
+            errors=errors, host_field=x.get("host_field"), recommend_field=x.get("recommend_field"),
+            recommend_url=x.get("recommend_url"), request_id_header=x.get("request_id_header"),
+            max_clock_skew_s=float(x.get("max_clock_skew_s", 900)),
+        )
+
+    def emulator(self, at: Pointer, x: Any, params: list[Parameter], model: Model | None,
+                 pagination: Pagination | None, models: dict[str, Model]) -> EmulatorOperation | None:
+        if not x:
+            return None
+        at = (*at, "x-emulator")
+        codes = {c["code"] for c in (self.doc.data.get("x-service") or {}).get("errors", {}).get("codes") or []}
+        self._param(params, x["job_param"], (*at, "job_param"), None)
+        if x.get("unknown_job") and x["unknown_job"] not in codes:
+            self.fail((*at, "unknown_job"), f"error code {x['unknown_job']!r} is not in x-service.errors.codes")
+        for name, param in (x.get("echo") or {}).items():
+            self._field(model, name, (*at, "echo", name), "any")
+            self._param(params, param, (*at, "echo", name), None)
+        for name in x.get("constants") or {}:
+            self._field(model, name, (*at, "constants", name), "any")
+        item = models.get(pagination.item_model) if pagination else None
+        item_fields = {f.wire for f in item.fields} if item else set()
+
+        def item_field(name: str, where: Pointer) -> None:
+            if item is None:
+                self.fail(where, "item rules need x-pagination on the operation (it names the items)")
+            elif name not in item_fields:
+                self.fail(where, f"names item field {name!r}, which {item.name} does not have",
+                          "fields available: " + ", ".join(sorted(item_fields)))
+
+        filters = []
+        for i, f in enumerate(x.get("filters") or []):
+            self._param(params, f["param"], (*at, "filters", i, "param"), None)
+            item_field(f["field"], (*at, "filters", i, "field"))
+            filters.append(ItemFilter(f["param"], f["field"], f.get("match", "equals")))
+        lifecycle = None
+        lc = x.get("lifecycle")
+        if lc:
+            lat = (*at, "lifecycle")
+            self._field(model, lc["field"], (*lat, "field"), "string")
+            item_field(lc["item_field"], (*lat, "item_field"))
+            if "failure_count_field" in lc:
+                self._field(model, lc["failure_count_field"], (*lat, "failure_count_field"), "integer")
+            for name in lc.get("failed_item_fields") or {}:
+                item_field(name, (*lat, "failed_item_fields", name))
+            lifecycle = Lifecycle(lc["field"], lc["item_field"], lc.get("failure_count_field"),
+                                  dict(lc["job_states"]), dict(lc["item_states"]),
+                                  dict(lc.get("failed_item_fields") or {}))
+        synthetic = x.get("synthetic") or {}
+        bounds = synthetic.get("items") or {"min": 0, "max": 20}
+        if bounds["min"] > bounds["max"]:
+            self.fail((*at, "synthetic", "items"), "min is above max")
+        for name in synthetic.get("values") or {}:
+            item_field(name, (*at, "synthetic", "values", name))
+        scenarios = {}
+        for name, sc in (x.get("scenarios") or {}).items():
+            if lifecycle is None:
+                self.fail((*at, "scenarios", name), "scenarios need a lifecycle (the states they walk through)")
+            if sc["failures"] > sc["items"]:
+                self.fail((*at, "scenarios", name, "failures"), "more failures than items")
+            if sc.get("abort") and not sc["failures"]:
+                self.fail((*at, "scenarios", name, "abort"), "an aborting scenario needs at least one failure")
+            scenarios[name] = Scenario(name, sc.get("description", ""), int(sc["items"]), int(sc["failures"]),
+                                       bool(sc.get("abort", False)), float(sc.get("step_s", 1.0)))
+        return EmulatorOperation(
+            job_param=x["job_param"], unknown_job=x.get("unknown_job"), echo=dict(x.get("echo") or {}),
+            constants=dict(x.get("constants") or {}), filters=tuple(filters), lifecycle=lifecycle,
+            synthetic_items=(int(bounds["min"]), int(bounds["max"])),
+            synthetic_values={k: tuple(v) for k, v in (synthetic.get("values") or {}).items()},
+            scenarios=scenarios,
+        )
 
 
 RESERVED_ATTRS = frozenset({"extra_fields", "notes", "from_dict", "to_dict", "coercions"})

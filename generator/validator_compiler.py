@@ -1134,7 +1134,7 @@ def _drift(x: str, mask: int) -> tuple[bool, object]:
     """The value a string stands for under the lenient policy, if any."""
     if mask & (_NUMBER | _INTEGER) and _INT_FROM_STR and _INT_RE.fullmatch(x):
         n = int(x)
-        if True:
+        if _INT64[0] <= n <= _INT64[1]:
             return True, n
     if mask & _BOOLEAN and x in _BOOL_FROM_STR:
         return True, _BOOL_FROM_STR[x]
@@ -1187,7 +1187,7 @@ def _extra(
     for k in x:
         if k not in known:
             message = f"Property {k!r} is not declared by the schema (additionalProperties is false)."
-            path: list[str | int] = [k if type(k) is str else str(k), *segs]
+            path: list[str | int] = [*segs]
             e = _add(e, path, keyword, expected, _desc(x[k]), severity, message)
     return e if e is not None else []
 

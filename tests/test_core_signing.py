@@ -213,7 +213,9 @@ def test_sign_v2_matches_reference_in_any_order(
     assert _core.sign_v2(method, shuffled, secret) == ref_sign_v2(method, params, secret)
 
 
-@given(METHOD, params_st, st.dictionaries(st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}", fullmatch=True), texts))
+@given(
+    METHOD, params_st, st.dictionaries(st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}", fullmatch=True), texts)
+)
 def test_canonical_request_v3_matches_reference(
     method: str, query: dict[str, str], headers: dict[str, str]
 ) -> None:
@@ -231,14 +233,35 @@ def test_canonical_request_v3_matches_reference(
 SECRET = "s3cr3t-key"
 CREDS = _core.Credentials("AK-id", SECRET)
 LOOKUP = {"AK-id": SECRET, "AK-sts": "sts-secret"}.get
+NOBODY: dict[str, str] = {}
+NOBODY_LOOKUP = NOBODY.get
 api_params = st.dictionaries(
-    st.one_of(texts, reserved).filter(lambda k: bool(k) and k not in {"Signature", "Action", "Version", "Format", "Timestamp", "SignatureNonce", "SignatureMethod", "SignatureVersion", "AccessKeyId", "SecurityToken"}),
+    st.one_of(texts, reserved).filter(
+        lambda k: (
+            bool(k)
+            and k
+            not in {
+                "Signature",
+                "Action",
+                "Version",
+                "Format",
+                "Timestamp",
+                "SignatureNonce",
+                "SignatureMethod",
+                "SignatureVersion",
+                "AccessKeyId",
+                "SecurityToken",
+            }
+        )
+    ),
     values,
     max_size=6,
 )
 
 
-def v2_query(params: dict[str, str], creds: _core.Credentials = CREDS, method: str = "POST") -> dict[str, str]:
+def v2_query(
+    params: dict[str, str], creds: _core.Credentials = CREDS, method: str = "POST"
+) -> dict[str, str]:
     return _core.build_v2_query(
         method, "SomeAction", "2020-01-01", params, creds, timestamp="2024-01-02T03:04:05Z", nonce="n-1"
     )
@@ -287,7 +310,7 @@ def test_v2_wrong_secret_method_and_unknown_key() -> None:
     with pytest.raises(_core.SignatureError, match="mismatch"):
         _core.verify_v2("GET", query, LOOKUP)  # signed for POST
     with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v2("POST", query, {}.get)
+        _core.verify_v2("POST", query, NOBODY_LOOKUP)
     assert info.value.reason == "unknown_key"
 
 
@@ -343,7 +366,9 @@ def test_v2_api_parameters_cannot_override_common_ones() -> None:
 # V3 round trips and tampering
 # ---------------------------------------------------------------------------------------------------
 
-header_values = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12)
+header_values = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12
+)
 
 
 def v3_sign(
@@ -386,7 +411,9 @@ def test_v3_any_changed_query_value_breaks_verification(query: dict[str, str], d
 
 
 @given(
-    st.sampled_from(["host", "x-acs-action", "x-acs-version", "x-acs-signature-nonce", "x-acs-extra", "user-agent"]),
+    st.sampled_from(
+        ["host", "x-acs-action", "x-acs-version", "x-acs-signature-nonce", "x-acs-extra", "user-agent"]
+    ),
     header_values,
 )
 def test_v3_any_changed_signed_header_breaks_verification(name: str, value: str) -> None:
@@ -416,7 +443,7 @@ def test_v3_wrong_secret_method_path_and_date() -> None:
     with pytest.raises(_core.SignatureError, match="mismatch"):
         _core.verify_v3("POST", "/", {"A": "1"}, changed, b"", LOOKUP)
     with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v3("POST", "/", {"A": "1"}, headers, b"", {}.get)
+        _core.verify_v3("POST", "/", {"A": "1"}, headers, b"", NOBODY_LOOKUP)
     assert info.value.reason == "unknown_key"
 
 
@@ -440,7 +467,10 @@ def _replace_auth(headers: dict[str, str], value: str) -> dict[str, str]:
         (lambda h: {k: v for k, v in h.items() if k != "authorization"}, "missing"),
         (lambda h: {k: v for k, v in h.items() if k != "x-acs-date"}, "missing"),
         (lambda h: {k: v for k, v in h.items() if k != "x-acs-action"}, "missing"),
-        (lambda h: _replace_auth(h, h["authorization"].replace("ACS3-HMAC-SHA256", "HMAC-SHA1")), "bad_format"),
+        (
+            lambda h: _replace_auth(h, h["authorization"].replace("ACS3-HMAC-SHA256", "HMAC-SHA1")),
+            "bad_format",
+        ),
         (lambda h: _replace_auth(h, "ACS3-HMAC-SHA256 garbage"), "bad_format"),
         (lambda h: _replace_auth(h, h["authorization"].replace("Signature=", "Signature=zz")), "bad_format"),
         (lambda h: _replace_auth(h, h["authorization"].replace("host;", "")), "bad_format"),
@@ -470,7 +500,9 @@ def test_v3_needs_host_and_sets_authorization_itself() -> None:
     with pytest.raises(ValueError, match="host"):
         _core.sign_v3("POST", "/", {}, {}, b"", CREDS, timestamp="t", nonce="n")
     with pytest.raises(ValueError, match="authorization"):
-        _core.sign_v3("POST", "/", {}, {"host": "h", "Authorization": "x"}, b"", CREDS, timestamp="t", nonce="n")
+        _core.sign_v3(
+            "POST", "/", {}, {"host": "h", "Authorization": "x"}, b"", CREDS, timestamp="t", nonce="n"
+        )
 
 
 def test_timestamp_and_nonce_helpers() -> None:
@@ -508,7 +540,9 @@ def test_credentials_must_be_complete() -> None:
 
 def test_resolve_explicit_wins() -> None:
     env = {"TEST_AK_ID": "env-id", "TEST_AK_SECRET": "env-secret"}
-    creds = _core.resolve_credentials("id", "secret", "tok", provider=lambda: CREDS, env_names=ENV, environ=env)
+    creds = _core.resolve_credentials(
+        "id", "secret", "tok", provider=lambda: CREDS, env_names=ENV, environ=env
+    )
     assert creds == _core.Credentials("id", "secret", "tok")
 
 
@@ -583,3 +617,30 @@ def test_credential_source_rereads_the_environment() -> None:
     assert source.refresh().access_key_secret == "s2"
     with pytest.raises(_core.CredentialsError):
         _core.CredentialSource(env_names=ENV, environ={}).get()
+
+
+def test_core_is_generic_and_stdlib_only() -> None:
+    # The module is copied into every generated package: no API names, nothing outside the stdlib.
+    import ast
+    import sys
+    from pathlib import Path
+
+    source = Path(_core.__file__).read_text(encoding="utf-8")
+    for word in (
+        "Dts",
+        "DTS",
+        "DescribePreCheckStatus",
+        "PreCheck",
+        "JobProgress",
+        "ProgressInfo",
+        "DtsJobId",
+    ):
+        assert word not in source, word
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            roots = {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            roots = {(node.module or "").split(".")[0]}
+        else:
+            continue
+        assert roots <= sys.stdlib_module_names | {"__future__"}, roots

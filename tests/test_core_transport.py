@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from hypothesis import given
@@ -77,7 +77,15 @@ def test_no_region_and_no_endpoint_is_a_clear_error() -> None:
 
 @pytest.mark.parametrize(
     "endpoint",
-    ["ftp://host", "http://", "http://host:99999", "http://host:abc", "http://u:p@host", "http://host/?a=1", "h#f"],
+    [
+        "ftp://host",
+        "http://",
+        "http://host:99999",
+        "http://host:abc",
+        "http://u:p@host",
+        "http://host/?a=1",
+        "h#f",
+    ],
 )
 def test_bad_explicit_endpoints(endpoint: str) -> None:
     with pytest.raises(_core.EndpointError):
@@ -141,10 +149,11 @@ class Server(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server: Server
 
     def setup(self) -> None:
-        self.timeout = self.server.idle_timeout  # an idle keep-alive connection is closed after this
+        self.timeout = self.server.idle_timeout  # type: ignore[misc]  # an idle keep-alive connection is closed after this
         super().setup()
         self.on_connection = 0
         with self.server.lock:
@@ -178,6 +187,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/drop" or (path == "/drop-second" and self.on_connection > 1):
             self.close_connection = True  # read the request, then hang up without a response
             return
+        if path == "/signed":
+            self._verify(body)
+            return
         if path == "/slow":
             time.sleep(0.6)
         if path == "/gzip":
@@ -196,13 +208,31 @@ class Handler(BaseHTTPRequestHandler):
 
     do_POST = do_GET
 
+    def _verify(self, body: bytes) -> None:
+        # What a local emulator does: check V3 when there is an authorization header, else V2.
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        lookup = {"AK-local": "local-secret"}.get
+        try:
+            if "authorization" in self.headers:
+                key = _core.verify_v3(
+                    self.command, urlsplit(self.path).path, query, self.headers, body, lookup
+                )
+            else:
+                key = _core.verify_v2(self.command, query, lookup)
+        except _core.SignatureError as exc:
+            self._reply(403, exc.reason.encode())
+            return
+        self._reply(200, json.dumps({"key": key, "query": query}).encode())
+
 
 class ProxyHandler(Handler):
     """Answers absolute-form requests itself; tunnels CONNECT to the named host unless refusing."""
 
     def do_CONNECT(self) -> None:
         with self.server.lock:
-            self.server.requests.append({"method": "CONNECT", "path": self.path, "headers": dict(self.headers)})
+            self.server.requests.append(
+                {"method": "CONNECT", "path": self.path, "headers": dict(self.headers)}
+            )
         self.close_connection = True
         if self.server.refuse_connect:
             self._reply(403, b"no tunnels here")
@@ -227,7 +257,9 @@ class ProxyHandler(Handler):
 
     def do_GET(self) -> None:
         with self.server.lock:
-            self.server.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
+            self.server.requests.append(
+                {"method": self.command, "path": self.path, "headers": dict(self.headers)}
+            )
         self._reply(200, b"via-proxy")
 
 
@@ -320,7 +352,9 @@ def test_idle_connection_closed_by_server_is_replaced() -> None:
         assert len(srv.requests) == 2
 
 
-def test_reused_connection_dropped_mid_request_reconnects_once(server: Server, transport: _core.HttpTransport) -> None:
+def test_reused_connection_dropped_mid_request_reconnects_once(
+    server: Server, transport: _core.HttpTransport
+) -> None:
     assert transport.request("GET", server.base + "/drop-second").status == 200
     # Same connection: the server reads the request and hangs up; the transport retries on a new one.
     response = transport.request("GET", server.base + "/drop-second")
@@ -449,9 +483,9 @@ def test_proxy_environment_variables_are_honoured(server: Server, monkeypatch: p
 def test_https_goes_through_a_connect_tunnel() -> None:
     with running(ProxyHandler) as proxy:
         proxy.refuse_connect = True
-        with _core.HttpTransport(proxies={"https": f"127.0.0.1:{proxy.port}"}) as transport:
-            with pytest.raises(TransportError, match="403"):
-                transport.request("GET", "https://svc.example.invalid/")
+        transport = _core.HttpTransport(proxies={"https": f"127.0.0.1:{proxy.port}"})
+        with transport, pytest.raises(TransportError, match="403"):
+            transport.request("GET", "https://svc.example.invalid/")
         assert proxy.requests[0]["method"] == "CONNECT"
         assert proxy.requests[0]["path"] == "svc.example.invalid:443"
 
@@ -480,9 +514,8 @@ def tls_server(tls_files: tuple[Path, Path]) -> Iterator[Server]:
 
 
 def test_tls_is_verified_by_default(tls_server: Server) -> None:
-    with _core.HttpTransport(proxies={}) as transport:
-        with pytest.raises(TransportError) as info:
-            transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo")
+    with _core.HttpTransport(proxies={}) as transport, pytest.raises(TransportError) as info:
+        transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo")
     assert isinstance(info.value.__cause__, ssl.SSLCertVerificationError)
 
 
@@ -506,6 +539,54 @@ def test_tls_through_a_connect_tunnel(tls_server: Server, tls_files: tuple[Path,
             "path": f"127.0.0.1:{tls_server.port}",
             "headers": proxy.requests[0]["headers"],
         }
+
+
+SIGNED_PARAMS = {"JobId": " b4my 3zg*", "Name": "预检查 + 100%", "Empty": "", "Tilde~": "a/b?c=d&e"}
+LOCAL = _core.Credentials("AK-local", "local-secret")
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_v3_signed_request_verifies_on_the_server(
+    server: Server, transport: _core.HttpTransport, method: str
+) -> None:
+    endpoint = _core.resolve_endpoint(None, server.base, {}, "unused")
+    body = b'{"x": 1}' if method == "POST" else b""
+    headers = _core.sign_v3(
+        method,
+        endpoint.base_path + "/signed",
+        SIGNED_PARAMS,
+        {"host": endpoint.host_header, "content-type": "application/json"},
+        body,
+        LOCAL,
+        timestamp=_core.utc_timestamp(),
+        nonce=_core.new_nonce(),
+        action="SomeAction",
+        version="2020-01-01",
+    )
+    url = endpoint.url("/signed?" + _core.canonical_query(SIGNED_PARAMS))
+    response = transport.request(method, url, headers, body)
+    assert response.status == 200, response.body
+    assert json.loads(response.body) == {"key": "AK-local", "query": SIGNED_PARAMS}
+    tampered = url.replace("JobId=", "JobId=x")
+    assert transport.request(method, tampered, headers, body).body == b"mismatch"
+
+
+def test_v2_signed_request_verifies_on_the_server(server: Server, transport: _core.HttpTransport) -> None:
+    query = _core.build_v2_query(
+        "POST",
+        "SomeAction",
+        "2020-01-01",
+        SIGNED_PARAMS,
+        LOCAL,
+        timestamp=_core.utc_timestamp(),
+        nonce=_core.new_nonce(),
+    )
+    response = transport.request("POST", f"{server.base}/signed?{_core.canonical_query(query)}")
+    assert response.status == 200, response.body
+    assert json.loads(response.body)["query"] == query
+    wrong = {**query, "AccessKeyId": "AK-unknown"}
+    response = transport.request("POST", f"{server.base}/signed?{_core.canonical_query(wrong)}")
+    assert (response.status, response.body) == (403, b"unknown_key")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -561,9 +642,7 @@ def scripted(
     return attempt, budgets
 
 
-def run(
-    attempt: Callable[[float], str], policy: _core.RetryPolicy, clock: FakeClock, **kwargs: Any
-) -> str:
+def run(attempt: Callable[[float], str], policy: _core.RetryPolicy, clock: FakeClock, **kwargs: Any) -> str:
     return _core.call_with_retries(
         attempt, classify, policy, clock=clock, sleep=clock.sleep, rng=random.Random(7), **kwargs
     )
@@ -720,6 +799,19 @@ def test_refresh_happens_once_per_call() -> None:
     assert info.value is second and refreshed == [1] and len(budgets) == 2
 
 
+def test_a_slow_refresh_still_respects_the_deadline() -> None:
+    clock = FakeClock()
+    first = Expired()
+    attempt, budgets = scripted([first, "never"], clock)
+
+    def slow_refresh() -> None:
+        clock.now += 61
+
+    with pytest.raises(_core.DeadlineExceeded) as info:
+        run(attempt, _core.RetryPolicy(max_attempts=5, deadline_s=60), clock, refresh=slow_refresh)
+    assert info.value.last_error is first and len(budgets) == 1
+
+
 def test_refresh_without_a_refresher_gives_up() -> None:
     clock = FakeClock()
     attempt, budgets = scripted([Expired(), "never"], clock)
@@ -747,7 +839,9 @@ def test_policy_validation() -> None:
 
 
 def test_retries_over_the_real_transport(server: Server, transport: _core.HttpTransport) -> None:
-    policy = _core.RetryPolicy(max_attempts=4, base_delay_s=0.01, deadline_s=10, retry_after_header="x-acs-retry-after")
+    policy = _core.RetryPolicy(
+        max_attempts=4, base_delay_s=0.01, deadline_s=10, retry_after_header="x-acs-retry-after"
+    )
 
     class Unavailable(Exception):
         def __init__(self, response: _core.Response) -> None:

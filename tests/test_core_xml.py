@@ -36,7 +36,10 @@ SHAPE: _core.Shape = {
         "array",
         ("object", {"JobName": "string", "ErrorItem": "integer", "JobProgress": ("array", ("object", ITEM))}),
     ),
-    "NetworkDiagnosisResult": ("object", {"ModelVersion": "string", "Diagnosis": ("array", ("object", {"Code": "string"}))}),
+    "NetworkDiagnosisResult": (
+        "object",
+        {"ModelVersion": "string", "Diagnosis": ("array", ("object", {"Code": "string"}))},
+    ),
     "Names": ("array", "string"),
     "Numbers": ("array", "integer"),
 }
@@ -77,12 +80,16 @@ def test_service_document() -> None:
 
 
 def test_one_element_arrays_are_lists() -> None:
-    out = parse("<R><JobProgress><Item>only</Item><Logs><ErrMsg>x</ErrMsg></Logs></JobProgress><Names>n</Names></R>")
+    out = parse(
+        "<R><JobProgress><Item>only</Item><Logs><ErrMsg>x</ErrMsg></Logs></JobProgress><Names>n</Names></R>"
+    )
     assert out == {"JobProgress": [{"Item": "only", "Logs": [{"ErrMsg": "x"}]}], "Names": ["n"]}
 
 
 def test_an_item_holding_only_its_own_repeated_array_is_not_a_wrapper() -> None:
-    out = parse("<R><JobProgress><Logs><ErrMsg>a</ErrMsg></Logs><Logs><ErrMsg>b</ErrMsg></Logs></JobProgress></R>")
+    out = parse(
+        "<R><JobProgress><Logs><ErrMsg>a</ErrMsg></Logs><Logs><ErrMsg>b</ErrMsg></Logs></JobProgress></R>"
+    )
     assert out == {"JobProgress": [{"Logs": [{"ErrMsg": "a"}, {"ErrMsg": "b"}]}]}
 
 
@@ -126,6 +133,7 @@ def test_wrapped_and_bare_forms_agree() -> None:
         ("number", "1.5e3", 1500.0),
         ("number", "12", 12),
         ("number", "nan", "nan"),
+        ("number", "1e999", "1e999"),
         ("number", "Infinity", "Infinity"),
         ("boolean", "true", True),
         ("boolean", "false", False),
@@ -148,7 +156,9 @@ def test_unknown_elements_are_kept() -> None:
 
 
 def test_shape_mismatches_are_kept_for_validators() -> None:
-    out = parse("<R><Total><X>1</X></Total><NetworkDiagnosisResult>text</NetworkDiagnosisResult><State>a</State><State>b</State></R>")
+    out = parse(
+        "<R><Total><X>1</X></Total><NetworkDiagnosisResult>text</NetworkDiagnosisResult><State>a</State><State>b</State></R>"
+    )
     assert out == {"Total": {"X": "1"}, "NetworkDiagnosisResult": "text", "State": ["a", "b"]}
 
 
@@ -160,7 +170,9 @@ def test_empty_object_and_namespaces() -> None:
 def test_root_is_checked_when_asked() -> None:
     with pytest.raises(_core.XmlError, match="root"):
         _core.xml_to_dict(b"<Error><Code>X</Code></Error>", SHAPE, root="DescribePreCheckStatusResponse")
-    assert _core.xml_to_dict(b"<Error><Code>X</Code></Error>", {"Code": "string"}, root="Error") == {"Code": "X"}
+    assert _core.xml_to_dict(b"<Error><Code>X</Code></Error>", {"Code": "string"}, root="Error") == {
+        "Code": "X"
+    }
 
 
 @pytest.mark.parametrize("doc", [b"", b"<R>", b"<R></S>", b"not xml", b"<R>&nbsp;</R>"])
@@ -247,7 +259,10 @@ def test_dict_to_xml_writes_the_service_shape() -> None:
     xml = _core.dict_to_xml("Resp", data, SHAPE)
     assert xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?><Resp>')
     assert b"<Success>false</Success>" in xml and b"<Total>3</Total>" in xml
-    assert b"<JobProgress><Item>a</Item><Logs><ErrMsg>x</ErrMsg></Logs><Logs><ErrMsg>y</ErrMsg></Logs></JobProgress>" in xml
+    assert (
+        b"<JobProgress><Item>a</Item><Logs><ErrMsg>x</ErrMsg></Logs><Logs><ErrMsg>y</ErrMsg></Logs></JobProgress>"
+        in xml
+    )
     assert b"PageNumber" not in xml and b"Numbers" not in xml  # null and empty arrays are absent
     assert b"r&amp;&lt;&gt;" in xml
     back = _core.xml_to_dict(xml, SHAPE, root="Resp")

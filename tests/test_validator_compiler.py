@@ -765,6 +765,8 @@ def _edge_values(schema: Any) -> Iterator[Any]:
             yield value
         elif key in ("properties", "$defs"):
             yield from _edge_values(list(value.values()))
+            if key == "properties":
+                yield from ({name: junk} for name in value for junk in ("x", None, 1.5, -1, [1], {"k": 1}))
         elif key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf"):
             yield from _edge_values(value)
 
@@ -922,6 +924,8 @@ def test_differential_per_property(name: str, schema: Any, workdir: Path) -> Non
     generator = Generator(schema)
     validator = Draft202012Validator(schema)
 
+    for edge in generator.edges:  # every boundary value, deterministically
+        _compare(mod, validator, json.loads(edge))
     documents = st.one_of(generator.edge(), JSON_VALUES)
     if schema != {"allOf": [False]}:
         documents = st.one_of(generator.strategy(), mutated(generator), documents)

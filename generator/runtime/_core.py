@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
+from typing import Any, Final, NamedTuple, Protocol, TypeAlias, TypeVar
 from urllib.parse import unquote, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -37,6 +37,7 @@ from ._base import ClientError, TransportError
 
 __all__ = [
     "EMPTY_SHA256",
+    "ENV_KEYS",
     "V2_SIGNATURE_METHOD",
     "V2_SIGNATURE_VERSION",
     "V3_ALGORITHM",
@@ -150,6 +151,7 @@ class Credentials:
 
 
 CredentialsProvider: TypeAlias = Callable[[], Credentials]
+# The keys of `env_names` (the spec's credentials_env uses the same ones).
 ENV_KEYS: Final = ("access_key_id", "access_key_secret", "security_token")
 
 
@@ -489,11 +491,16 @@ def _parse_v3_authorization(value: str) -> tuple[str, list[str], str]:
     return fields["Credential"], names, fields["Signature"]
 
 
+class _HeaderItems(Protocol):
+    # A dict, or http.server's HTTPMessage (whose items() lists repeated headers separately).
+    def items(self) -> Iterable[tuple[str, Any]]: ...
+
+
 def verify_v3(
     method: str,
     path: str,
     query: Mapping[str, str],
-    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+    headers: _HeaderItems | Iterable[tuple[str, str]],
     body: bytes,
     secret_lookup: SecretLookup,
     *,
@@ -502,16 +509,17 @@ def verify_v3(
 ) -> str:
     """Check an incoming V3 request; returns the access key id or raises SignatureError(reason).
 
-    `path` is the raw request path, `query` the decoded query parameters; `headers` is a mapping or
-    the (name, value) pairs as received (so a repeated header is seen and refused).
+    `path` is the raw request path, `query` the decoded query parameters; `headers` is anything with
+    `.items()` (a dict, http.server's `self.headers`) or the (name, value) pairs as received. A repeated
+    header is refused: which copy a signature covered would be ambiguous.
     """
-    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    pairs = list(headers.items()) if hasattr(headers, "items") else list(headers)
     received: dict[str, str] = {}
     for name, value in pairs:
-        key = name.strip().lower()
+        key = str(name).strip().lower()
         if key in received:
             raise SignatureError("bad_format", f"header {key} appears more than once")
-        received[key] = value
+        received[key] = str(value)
     authorization = received.get("authorization")
     if not authorization:
         raise SignatureError("missing", "the authorization header is missing")
@@ -533,7 +541,7 @@ def verify_v3(
     if secret is None:
         raise SignatureError("unknown_key", f"access key {key_id!r} is not known")
     canonical, _ = canonical_request_v3(method, path, query, {n: received[n] for n in names}, payload_hash)
-    if False:
+    if not _same(_v3_signature(secret, canonical), signature):
         raise SignatureError("mismatch", "the signature does not match the request")
     return key_id
 
@@ -1063,25 +1071,30 @@ def call_with_retries(
         except Exception as exc:
             decision = classify(exc)
             if decision.action is RetryAction.REFRESH and not refreshed and refresh is not None:
+                # New credentials, then one immediate attempt outside the max_attempts count.
                 refreshed = True
                 refresh()
-                if clock() < deadline:
-                    continue
-                delay = 0.0
-            elif decision.action is not RetryAction.RETRY or retries + 1 >= policy.max_attempts:
+                if clock() >= deadline:
+                    raise _deadline_exceeded(policy, exc, attempts) from exc
+                continue
+            if decision.action is not RetryAction.RETRY or retries + 1 >= policy.max_attempts:
                 exc.add_note(f"(gave up after {attempts} attempt{'s' if attempts > 1 else ''})")
                 raise
-            else:
-                delay = decision.delay_s if decision.delay_s is not None else policy.backoff_s(retries, rng)
+            delay = decision.delay_s if decision.delay_s is not None else policy.backoff_s(retries, rng)
             if clock() + delay >= deadline:
-                raise DeadlineExceeded(
-                    f"deadline of {policy.deadline_s:g}s reached after {attempts} attempt(s); "
-                    f"last error: {type(exc).__name__}: {exc}",
-                    last_error=exc,
-                    attempts=attempts,
-                ) from exc
+                # Sleeping would end past the deadline: stop now rather than wake up with no budget.
+                raise _deadline_exceeded(policy, exc, attempts) from exc
             retries += 1
             sleep(delay)
+
+
+def _deadline_exceeded(policy: RetryPolicy, exc: Exception, attempts: int) -> DeadlineExceeded:
+    return DeadlineExceeded(
+        f"deadline of {policy.deadline_s:g}s reached after {attempts} attempt{'s' if attempts > 1 else ''}; "
+        f"last error: {type(exc).__name__}: {exc}",
+        last_error=exc,
+        attempts=attempts,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1089,10 +1102,11 @@ def call_with_retries(
 # ---------------------------------------------------------------------------------------------------
 
 # {field: "string" | "integer" | "number" | "boolean" | ("object", Shape) | ("array", FieldShape)}
-FieldShape: TypeAlias = "str | tuple[str, FieldShape | Mapping[str, FieldShape]]"
-Shape: TypeAlias = "Mapping[str, FieldShape]"
+# The tuple's second member is Any on purpose: nested dict literals in generated code then type-check
+# without casts (mypy cannot push a recursive union context into them).
+FieldShape: TypeAlias = str | tuple[str, Any]
+Shape: TypeAlias = Mapping[str, FieldShape]
 
-_SCALARS: Final = frozenset({"string", "integer", "number", "boolean"})
 _MAX_DEPTH: Final = 100
 _FORBIDDEN_DECL: Final = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_DECL_ENCODING: Final = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
@@ -1135,7 +1149,8 @@ def _scalar(text: str, kind: str) -> Any:
         if kind == "number":
             if _INT_TEXT.match(token):
                 return int(token)
-            return float(token) if _NUMBER_TEXT.match(token) else text
+            number = float(token) if _NUMBER_TEXT.match(token) else math.nan
+            return number if math.isfinite(number) else text  # "1e999" would become inf
     except ValueError:  # e.g. more digits than int() accepts
         return text
     if kind == "boolean":

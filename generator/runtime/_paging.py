@@ -87,6 +87,9 @@ class Paginator(Generic[R]):
             count += len(items)
             if first_total is not None and count > first_total:
                 raise PaginationError(f"the server sent {count} items, more than its total of {first_total}")
+            if (not items or len(items) < self.page_size) and first_total is not None and count < first_total:
+                raise PaginationError(f"page {page} has {len(items)} items, ending the listing at {count} of the "
+                                      f"{first_total} its total promised")
             yield response
             if not items or len(items) < self.page_size:
                 return
