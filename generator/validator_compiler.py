@@ -1187,7 +1187,7 @@ def _extra(
     for k in x:
         if k not in known:
             message = f"Property {k!r} is not declared by the schema (additionalProperties is false)."
-            path: list[str | int] = [*segs]
+            path: list[str | int] = [k if type(k) is str else str(k), *segs]
             e = _add(e, path, keyword, expected, _desc(x[k]), severity, message)
     return e if e is not None else []
 

@@ -1073,25 +1073,30 @@ def call_with_retries(
         except Exception as exc:
             decision = classify(exc)
             if decision.action is RetryAction.REFRESH and not refreshed and refresh is not None:
+                # New credentials, then one immediate attempt outside the max_attempts count.
                 refreshed = True
                 refresh()
-                if clock() < deadline:
-                    continue
-                delay = 0.0
-            elif decision.action is not RetryAction.RETRY or retries + 1 >= policy.max_attempts:
+                if clock() >= deadline:
+                    raise _deadline_exceeded(policy, exc, attempts) from exc
+                continue
+            if decision.action is not RetryAction.RETRY or retries + 1 >= policy.max_attempts:
                 exc.add_note(f"(gave up after {attempts} attempt{'s' if attempts > 1 else ''})")
                 raise
-            else:
-                delay = decision.delay_s if decision.delay_s is not None else policy.backoff_s(retries, rng)
+            delay = decision.delay_s if decision.delay_s is not None else policy.backoff_s(retries, rng)
             if clock() + delay >= deadline:
-                raise DeadlineExceeded(
-                    f"deadline of {policy.deadline_s:g}s reached after {attempts} attempt(s); "
-                    f"last error: {type(exc).__name__}: {exc}",
-                    last_error=exc,
-                    attempts=attempts,
-                ) from exc
+                # Sleeping would end past the deadline: stop now rather than wake up with no budget.
+                raise _deadline_exceeded(policy, exc, attempts) from exc
             retries += 1
             sleep(delay)
+
+
+def _deadline_exceeded(policy: RetryPolicy, exc: Exception, attempts: int) -> DeadlineExceeded:
+    return DeadlineExceeded(
+        f"deadline of {policy.deadline_s:g}s reached after {attempts} attempt{'s' if attempts > 1 else ''}; "
+        f"last error: {type(exc).__name__}: {exc}",
+        last_error=exc,
+        attempts=attempts,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1104,7 +1109,6 @@ def call_with_retries(
 FieldShape: TypeAlias = str | tuple[str, Any]
 Shape: TypeAlias = Mapping[str, FieldShape]
 
-_SCALARS: Final = frozenset({"string", "integer", "number", "boolean"})
 _MAX_DEPTH: Final = 100
 _FORBIDDEN_DECL: Final = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_DECL_ENCODING: Final = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")

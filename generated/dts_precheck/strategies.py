@@ -20,6 +20,7 @@ __all__ = [
     "describe_pre_check_status_response_documents",
     "error_response_documents",
     "full_net_check_job_status_documents",
+    "invalid_response_documents",
     "job_log_documents",
     "network_diagnosis_report_documents",
     "network_diagnosis_result_documents",
@@ -259,3 +260,189 @@ def response_documents(
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Whole DescribePreCheckStatusResponse documents."""
     return describe_pre_check_status_response_documents(unknown_enums, drift, max_items)
+
+
+# ---------------------------------------------------------------- invalid documents with a planted error
+# model -> wire name -> (kind, target, nullable): kind is a JSON type, "enum" or "model"/"list" of target.
+_FIELDS: dict[str, dict[str, tuple[str, str | None, bool]]] = {
+    "DescribePreCheckStatusResponse": {
+        "State": ("enum", "JobState", True),
+        "Success": ("boolean", None, True),
+        "PageRecordCount": ("integer", None, True),
+        "Total": ("integer", None, True),
+        "HttpStatusCode": ("integer", None, True),
+        "RequestId": ("string", None, True),
+        "JobName": ("string", None, True),
+        "JobId": ("string", None, True),
+        "ErrorItem": ("integer", None, True),
+        "ErrorAnalysisItem": ("integer", None, True),
+        "TotalRecordCount": ("integer", None, True),
+        "Code": ("enum", "TaskCode", True),
+        "PageNumber": ("integer", None, True),
+        "JobProgress": ("array", "ProgressInfo", True),
+        "AnalysisJobProgress": ("array", "ProgressInfo", True),
+        "SubDistributedJobStatus": ("array", "SubDistributedJobStatus", True),
+        "FullNetCheckJobStatus": ("array", "FullNetCheckJobStatus", True),
+        "NetworkDiagnosisResult": ("object", "NetworkDiagnosisResult", True),
+    },
+    "ProgressInfo": {
+        "Skip": ("boolean", None, True),
+        "FinishTime": ("string", None, True),
+        "IgnoreFlag": ("enum", "IgnoreFlag", True),
+        "DelaySeconds": ("integer", None, True),
+        "DdlSql": ("string", None, True),
+        "State": ("enum", "ProgressState", True),
+        "BootTime": ("string", None, True),
+        "Item": ("string", None, True),
+        "Sub": ("string", None, True),
+        "Total": ("integer", None, True),
+        "TargetNames": ("string", None, True),
+        "CanSkip": ("boolean", None, True),
+        "Names": ("string", None, True),
+        "ErrDetail": ("string", None, True),
+        "DiffRow": ("integer", None, True),
+        "JobId": ("string", None, True),
+        "SourceSchema": ("string", None, True),
+        "DestSchema": ("string", None, True),
+        "ParentObj": ("string", None, True),
+        "ErrMsg": ("string", None, True),
+        "OrderNum": ("integer", None, True),
+        "RepairMethod": ("string", None, True),
+        "Id": ("string", None, True),
+        "Current": ("string", None, True),
+        "Logs": ("array", "JobLog", True),
+    },
+    "JobLog": {
+        "ErrData": ("string", None, True),
+        "ErrMsg": ("string", None, True),
+        "LogLevel": ("enum", "LogLevel", True),
+        "ErrType": ("string", None, True),
+    },
+    "SubDistributedJobStatus": {
+        "JobName": ("string", None, True),
+        "State": ("enum", "JobState", True),
+        "JobId": ("string", None, True),
+        "ErrorItem": ("integer", None, True),
+        "Code": ("enum", "TaskCode", True),
+        "Total": ("integer", None, True),
+        "JobProgress": ("array", "ProgressInfo", True),
+    },
+    "FullNetCheckJobStatus": {
+        "JobName": ("string", None, True),
+        "State": ("enum", "CheckResult", True),
+        "JobId": ("string", None, True),
+        "ErrorItem": ("integer", None, True),
+        "Code": ("enum", "TaskCode", True),
+        "Total": ("integer", None, True),
+        "HostRegion": ("string", None, True),
+        "SrcRegion": ("string", None, True),
+        "DestRegion": ("string", None, True),
+        "SrcRegionCidr": ("string", None, True),
+        "DestRegionCidr": ("string", None, True),
+        "SourceEndpointType": ("enum", "EndpointAccessType", True),
+        "DestinationEndpointType": ("enum", "EndpointAccessType", True),
+        "JobProgress": ("array", "ProgressInfo", True),
+    },
+    "NetworkDiagnosisResult": {
+        "ModelVersion": ("string", None, True),
+        "Diagnosis": ("array", "NetworkDiagnosisReport", True),
+    },
+    "NetworkDiagnosisReport": {
+        "EndpointType": ("enum", "DiagnosisEndpointType", True),
+        "Code": ("string", None, True),
+        "CnDocUrl": ("string", None, True),
+        "InternationalDocUrl": ("string", None, True),
+        "Result": ("string", None, True),
+    },
+    "ErrorResponse": {
+        "RequestId": ("string", None, True),
+        "HostId": ("string", None, True),
+        "Code": ("string", None, True),
+        "Message": ("string", None, True),
+        "Recommend": ("string", None, True),
+        "AccessDeniedDetail": ("any", None, True),
+    },
+}
+_CLOSED = ["DescribePreCheckStatusResponse", "ProgressInfo", "JobLog", "SubDistributedJobStatus", "FullNetCheckJobStatus", "NetworkDiagnosisResult", "NetworkDiagnosisReport", "ErrorResponse"]
+_ENUM_VALUES: dict[str, list[str]] = {
+    "JobState": JOB_STATE_VALUES,
+    "ProgressState": PROGRESS_STATE_VALUES,
+    "CheckResult": CHECK_RESULT_VALUES,
+    "TaskCode": TASK_CODE_VALUES,
+    "StructType": STRUCT_TYPE_VALUES,
+    "IgnoreFlag": IGNORE_FLAG_VALUES,
+    "EndpointAccessType": ENDPOINT_ACCESS_TYPE_VALUES,
+    "DiagnosisEndpointType": DIAGNOSIS_ENDPOINT_TYPE_VALUES,
+    "LogLevel": LOG_LEVEL_VALUES,
+}
+_WRONG: dict[str, list[Any]] = {
+    "string": [12345, True, {"x": 1}, [1]],
+    "integer": [1.5, True, {"x": 1}, [1], "lots"],
+    "number": [True, {"x": 1}, [1], "lots"],
+    "boolean": [0, {"x": 1}, [1], "maybe"],
+    "enum": [7, False, {"x": 1}, ["a"]],
+    "object": [3, "text", [1, 2], True],
+    "array": [3, "text", {"x": 1}, True],
+}
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _places(doc: Any, model: str, path: str) -> list[tuple[str, dict[str, Any], str, str]]:
+    """Every (path, parent object, key, model) where a field of a known model can be mutated."""
+    out: list[tuple[str, dict[str, Any], str, str]] = []
+    if not isinstance(doc, dict):
+        return out
+    for key in list(doc):
+        spec = _FIELDS[model].get(key)
+        if spec is None:
+            continue
+        out.append((f"{path}/{_escape(key)}", doc, key, model))
+        kind, target, _ = spec
+        value = doc[key]
+        if kind == "object" and target and isinstance(value, dict):
+            out.extend(_places(value, target, f"{path}/{_escape(key)}"))
+        elif kind == "array" and target and isinstance(value, list):
+            for i, item in enumerate(value):
+                out.extend(_places(item, target, f"{path}/{_escape(key)}/{i}"))
+    return out
+
+
+@st.composite
+def invalid_response_documents(draw: st.DrawFn, max_items: int = 3) -> tuple[dict[str, Any], str, str]:
+    """(document, JSON Pointer of the one planted error, kind of mutation).
+
+    Kinds: wrong_type, wrong_shape, unknown_enum, unknown_field. A strict validator must report an
+    error at exactly that path and nowhere else.
+    """
+    root = "DescribePreCheckStatusResponse"
+    doc = draw(response_documents(max_items=max_items))
+    places = _places(doc, root, "")
+    kinds = ["unknown_field"] if root in _CLOSED else []
+    if places:
+        kinds += ["wrong_type", "wrong_shape", "unknown_enum"]
+    kind = draw(st.sampled_from(kinds or ["wrong_type"]))
+    if kind == "unknown_field" or not places:
+        owners = [(p, parent[key], _FIELDS[m][key][1]) for p, parent, key, m in places
+                  if isinstance(parent[key], dict) and _FIELDS[m][key][0] == "object"]
+        owners += [("", doc, root)]
+        path, target, model = draw(st.sampled_from(owners))
+        name = draw(st.text(min_size=1, max_size=8).filter(lambda s: s not in _FIELDS[model or root]))
+        target[name] = draw(st.none() | st.integers() | st.text(max_size=5))
+        return doc, f"{path}/{_escape(name)}", "unknown_field"
+    if kind == "unknown_enum":
+        enums = [(p, parent, key, _FIELDS[m][key][1]) for p, parent, key, m in places if _FIELDS[m][key][0] == "enum"]
+        if enums:
+            path, parent, key, enum = draw(st.sampled_from(enums))
+            parent[key] = draw(st.text(max_size=10).filter(lambda s: s not in _ENUM_VALUES[enum or ""]))
+            return doc, path, kind
+        kind = "wrong_type"
+    path, parent, key, model = draw(st.sampled_from(places))
+    field_kind = _FIELDS[model][key][0]
+    if kind == "wrong_shape" and field_kind in ("object", "array"):
+        parent[key] = [parent[key]] if field_kind == "object" else {"0": parent[key]}
+        return doc, path, kind
+    parent[key] = draw(st.sampled_from(_WRONG.get(field_kind, [object()])))
+    return doc, path, "wrong_type"

@@ -193,6 +193,8 @@ def _comb(x: object, lax: bool, site: int, branches: tuple[_Branch, ...]) -> _L 
     keyword, expected, one = _SITES[site]
     t = _jt(x)
     fits = [fn for mask, fn in branches if mask & t]
+    if len(fits) == 1:
+        return fits[0](x, lax)
     passed: list[_L | None] = []
     for fn in fits:
         r = fn(x, lax)
