@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: help venv generate check lint test bench clean
+.PHONY: help venv generate check lint test bench fuzz mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,12 @@ test: lint $(STAMP) ## everything CI runs: lint, the test suite, the drift check
 
 bench: $(BENCH_STAMP) ## benchmarks, side by side with the alternatives, as ratios
 	$(PY) bench/run.py
+
+fuzz: $(STAMP) ## the property suite with thousands of examples each (profile `deep`)
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -n 2 tests/test_properties.py tests/test_models.py tests/test_validator_compiler.py tests/test_core_signing.py tests/test_core_xml.py
+
+mutation: $(STAMP) ## plant deliberate bugs; every one must be caught by a test
+	$(PY) tools/mutation.py
 
 clean: ## remove the environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

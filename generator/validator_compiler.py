@@ -805,6 +805,8 @@ class _Compiler:
         return [_If(_atom(f"{name}.search({ctx.var}) is None"), [self.error(ctx, "pattern", expected)])]
 
     def _kw_items(self, ctx: _Ctx, items: Any, schema: dict[str, Any]) -> list[_Stmt]:
+        if items is False:  # like jsonschema: one issue at the array, not one per item
+            return [_If(_atom(ctx.var), [self.error(ctx, "items", "an empty array (items is false)")])]
         d = ctx.depth + 1
         body = self.subschema(ctx.child(f"v{d}", f"i{d}", f"{ctx.ptr}/items"), items)
         return [_For(f"for i{d}, v{d} in enumerate({ctx.var}):", body)] if body else []
@@ -1158,8 +1160,6 @@ def _lax(x: object, e: _L | None, segs: list[str | int], site: int) -> tuple[obj
 def _type(x: object, e: _L | None, segs: list[str | int], site: int, lax: bool) -> tuple[object, _L | None]:
     """The slow path of a `type` check: integral floats, lenient drift, else an error."""
     keyword, expected, mask = _SITES[site]
-    if mask & _INTEGER and type(x) is float and x.is_integer():
-        return x, e
     if lax and type(x) is str and not mask & _STRING:
         ok, value = _drift(x, mask)
         if ok:

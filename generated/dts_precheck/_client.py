@@ -176,7 +176,7 @@ class BaseClient:
         if self.signature_version == "v3":
             headers = {"host": self.endpoint.host_header, "user-agent": self.user_agent,
                        "accept": "application/json"}
-            signed = sign_v3("POST", "/", params, headers, b"", creds, timestamp=utc_timestamp(),
+            signed = sign_v3("POST", self.endpoint.base_path + "/", params, headers, b"", creds, timestamp=utc_timestamp(),
                              nonce=new_nonce(), action=action, version=cfg.api_version)
             url = self.endpoint.url("/?" + canonical_query(params))
         else:

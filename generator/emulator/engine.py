@@ -1,0 +1,452 @@
+"""The emulator's brain, free of HTTP: one request in, one reply (and one log record) out.
+
+The order of checks follows the RPC gateway: the request must be readable, name a known action and
+version, carry a valid V2 or V3 signature from a configured access key (fresh timestamp, unused nonce,
+live security token); then the faults get their chance; then the operation's parameters are validated
+against the spec and the job's page is served, as JSON or XML per Format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ..ir import EnumProperty, ScalarProperty, Scenario
+from ..runtime import _core
+from .api import Api, EmulatorConfigError, OperationApi
+from .data import JobStore
+from .faults import Fault, FaultPlan
+
+LOG = logging.getLogger("generator.emulator")
+
+DEFAULT_KEY_ID = "mock-access-key-id"
+DEFAULT_KEY_SECRET = "mock-access-key-secret"  # noqa: S105 - a made-up test credential, documented in --help
+
+_SIGNATURE_ERRORS = {
+    "missing": "signature_missing",
+    "bad_format": "signature_malformed",
+    "unknown_key": "unknown_key",
+    "stale": "timestamp_expired",
+    "mismatch": "signature_mismatch",
+}
+_SECRET_WORDS = ("signature", "secret", "token", "password", "authorization")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,40}\Z")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
+_LOG_VALUE_MAX = 120
+_LOG_PARAMS_MAX = 40
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    """A key the emulator accepts. With `token` it is an STS key: requests must carry that token, and
+    after `expires_at` (a time.time() value) they get the token-expired error."""
+
+    key_id: str
+    secret: str = field(repr=False)
+    token: str | None = field(default=None, repr=False)
+    expires_at: float | None = None
+
+
+def parse_access_key(text: str, now: float | None = None) -> AccessKey:
+    """`ID:SECRET`, or `ID:SECRET:TOKEN[:TTL_SECONDS]` for an STS key (TTL counted from now)."""
+    parts = text.split(":")
+    if len(parts) < 2 or not parts[0] or not parts[1] or len(parts) > 4:
+        raise EmulatorConfigError("an access key is ID:SECRET or ID:SECRET:TOKEN[:TTL_SECONDS]")
+    token = parts[2] if len(parts) > 2 and parts[2] else None
+    expires = None
+    if len(parts) == 4:
+        try:
+            ttl = float(parts[3])
+        except ValueError:
+            raise EmulatorConfigError("the TTL of an STS key is a number of seconds") from None
+        expires = (time.time() if now is None else now) + ttl
+    return AccessKey(parts[0], parts[1], token, expires)
+
+
+@dataclass
+class Request:
+    method: str
+    target: str
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+    client: str = ""
+    problem: tuple[str, str] | None = None  # (kind, reason) found by the HTTP layer
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    delay_s: float = 0.0
+    drop: bool = False
+    truncate: bool = False
+    close: bool = False
+
+
+class _Rejected(Exception):
+    def __init__(self, kind: str, name: str = "", reason: str = "", code: str | None = None) -> None:
+        self.kind, self.name, self.reason, self.code = kind, name, reason, code
+        super().__init__(kind)
+
+
+class NonceCache:
+    """Nonces seen within the clock-skew window (older ones cannot come back: their timestamp is stale)."""
+
+    def __init__(self, ttl_s: float, limit: int = 1_000_000) -> None:
+        self.ttl_s = ttl_s
+        self.limit = limit
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def use(self, key_id: str, nonce: str, now: float) -> bool:
+        """Record the nonce; False when it was seen before."""
+        with self._lock:
+            while self._seen:
+                oldest, at = next(iter(self._seen.items()))
+                if at > now - self.ttl_s and len(self._seen) < self.limit:
+                    break
+                del self._seen[oldest]
+            if (key_id, nonce) in self._seen:
+                return False
+            self._seen[(key_id, nonce)] = now
+            return True
+
+
+def safe_params(params: Mapping[str, str]) -> dict[str, str]:
+    """Parameters fit for a log line: nothing secret (signatures, tokens), long values cut."""
+    out: dict[str, str] = {}
+    for name, value in params.items():
+        if any(word in name.lower() for word in _SECRET_WORDS):
+            continue
+        if len(out) >= _LOG_PARAMS_MAX:
+            out["..."] = f"{len(params) - len(out)} more"
+            break
+        out[name[:64]] = value if len(value) <= _LOG_VALUE_MAX else value[:_LOG_VALUE_MAX] + "..."
+    return out
+
+
+class Engine:
+    def __init__(self, api: Api, *, seed: int = 0, keys: Iterable[AccessKey] = (), faults: FaultPlan | None = None,
+                 data: str | None = None, scenario: str | None = None, now: Callable[[], float] = time.time,
+                 clock: Callable[[], float] = time.monotonic, max_url_bytes: int = 32768,
+                 record_limit: int = 10000) -> None:
+        self.api = api
+        self.seed = seed
+        self.now = now
+        self.keys: dict[str, AccessKey] = {}
+        for key in keys:
+            self.add_key(key)
+        self.faults = faults or FaultPlan([], seed)
+        self.max_url_bytes = max_url_bytes
+        skew = api.gateway.max_clock_skew_s
+        self.max_skew_s = skew
+        self.nonces = NonceCache(skew)
+        self._ids = itertools.count(1)
+        self.records: deque[dict[str, Any]] = deque(maxlen=record_limit)
+        self.stores: dict[str, JobStore] = {}
+        chosen: tuple[Scenario, float] | None = None
+        if scenario:
+            from .scenarios import parse_scenario
+
+            errors = []
+            for op in api.operations.values():
+                try:
+                    chosen = parse_scenario(scenario, op)
+                    break
+                except EmulatorConfigError as exc:
+                    errors.append(str(exc))
+            if chosen is None:
+                raise EmulatorConfigError(errors[0])
+        for action, op in api.operations.items():
+            use = chosen if chosen and chosen[0].name in op.cfg.scenarios else None
+            self.stores[action] = JobStore(api, op, seed=seed, scenario=use[0] if use else None,
+                                           step_s=use[1] if use else None, data=data, clock=clock)
+        service = api.ir.service
+        self.retry_header = service.retry.get("retry_after_header")
+        self.request_id_header = api.gateway.request_id_header
+        error_fields = {f.wire for f in api.ir.model(service.error_model).fields} if service.error_model else set()
+        self.error_order = [f.wire for f in api.ir.model(service.error_model).fields] if error_fields else []
+
+    # ------------------------------------------------------------------ configuration
+    def add_key(self, key: AccessKey) -> None:
+        self.keys[key.key_id] = key
+
+    def store(self, action: str | None = None) -> JobStore:
+        if action is None:
+            return next(iter(self.stores.values()))
+        return self.stores[action]
+
+    # ------------------------------------------------------------------ helpers
+    def request_id(self) -> str:
+        digest = hashlib.sha256(f"{self.seed}:request:{next(self._ids)}".encode()).hexdigest().upper()
+        return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+    def error_body(self, code: str, message: str, request_id: str, host: str) -> dict[str, Any]:
+        service = self.api.ir.service
+        gw = self.api.gateway
+        values: dict[str, Any] = {service.error_code_field: code, service.error_message_field: message}
+        if service.error_request_id_field:
+            values[service.error_request_id_field] = request_id
+        if gw.host_field:
+            values[gw.host_field] = host
+        if gw.recommend_field and gw.recommend_url:
+            values[gw.recommend_field] = (gw.recommend_url.replace("{code}", code)
+                                          .replace("{product}", self.api.product)
+                                          .replace("{request_id}", request_id))
+        order = {name: i for i, name in enumerate(self.error_order)}
+        return dict(sorted(values.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+    def encode(self, doc: Mapping[str, Any], xml_root: str | None, shape: Mapping[str, Any]) -> tuple[str, bytes]:
+        if xml_root is not None:
+            try:
+                return "text/xml;charset=utf-8", _core.dict_to_xml(xml_root, doc, dict(shape))
+            except _core.XmlError:
+                pass  # data XML cannot hold (control characters): JSON rather than nothing
+        return "application/json;charset=utf-8", json.dumps(doc, ensure_ascii=False,
+                                                            separators=(",", ":")).encode("utf-8")
+
+    def error_reply(self, kind: str, request_id: str, host: str, *, name: str = "", reason: str = "",
+                    xml: bool = False, code: str | None = None, status: int | None = None,
+                    headers: Iterable[tuple[str, str]] = ()) -> tuple[Reply, str]:
+        if code is not None:
+            message = self.api.message_of(code) or f"The request was refused ({reason or code})."
+            status = status or self.api.status_of(code)
+        else:
+            g = self.api.gateway_error(kind)
+            code = g.code
+            message = g.message.replace("{name}", name).replace("{reason}", reason)
+            if ("{name}" in g.message and not name) or ("{reason}" in g.message and not reason):
+                message = message.replace('""', "").replace(":.", ".").replace(" .", ".")
+            status = status or g.status
+        body = self.error_body(code, message, request_id, host)
+        ctype, raw = self.encode(body, self.api.ir.service.error_xml_root if xml else None, self.api.error_shape)
+        out = [("Content-Type", ctype), *headers]
+        if self.request_id_header:
+            out.append((self.request_id_header, request_id))
+        return Reply(status, out, raw), code
+
+    # ------------------------------------------------------------------ the request
+    def handle(self, req: Request) -> tuple[Reply, dict[str, Any]]:
+        request_id = self.request_id()
+        host = next((v for k, v in req.headers if k.lower() == "host"), "") or "localhost"
+        record: dict[str, Any] = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "request_id": request_id, "client": req.client, "method": req.method, "action": None,
+            "version": None, "signature": None, "access_key_id": None, "params": {}, "verdict": "ok",
+            "status": None, "faults": [],
+        }
+        xml = False
+        try:
+            if req.problem is not None:
+                raise _Rejected(req.problem[0], reason=req.problem[1])
+            reply, xml = self._handle(req, request_id, host, record)
+        except _Rejected as rej:
+            reply, code = self.error_reply(rej.kind, request_id, host, name=rej.name, reason=rej.reason,
+                                           xml=xml or record.get("_xml", False), code=rej.code)
+            reply.close = req.problem is not None  # the connection's state is unknown: start afresh
+            record["verdict"] = code
+        except Exception as exc:  # never a traceback to the client: log it, answer the temporary failure
+            LOG.exception("emulator: internal error on request %s", request_id)
+            reply, code = self.error_reply("unavailable", request_id, host)
+            record["verdict"] = code
+            record["internal_error"] = type(exc).__name__
+        record.pop("_xml", None)
+        record["status"] = None if reply.drop else reply.status
+        return reply, record
+
+    def _handle(self, req: Request, request_id: str, host: str, record: dict[str, Any]) -> tuple[Reply, bool]:
+        if len(req.target) > self.max_url_bytes:
+            raise _Rejected("too_large", reason=f"the URL has {len(req.target)} bytes, at most "
+                            f"{self.max_url_bytes} are accepted")
+        parts = urlsplit(req.target)
+        try:
+            query = dict(parse_qsl(parts.query, keep_blank_values=True, errors="strict", max_num_fields=1000))
+            form: dict[str, str] = {}
+            ctype = next((v for k, v in req.headers if k.lower() == "content-type"), "")
+            if req.body and ctype.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+                text = req.body.decode("utf-8")
+                form = dict(parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=1000))
+        except UnicodeDecodeError:
+            raise _Rejected("bad_request", reason="the parameters are not UTF-8") from None
+        except ValueError as exc:
+            raise _Rejected("bad_request", reason=str(exc).rstrip(".")) from None
+        params = {**form, **query}
+        record["params"] = safe_params(params)
+        xml = params.get("Format", "").upper() == "XML"
+        record["_xml"] = xml
+        headers = {k.lower(): v for k, v in req.headers}
+        if parts.path not in ("", "/") or req.method not in ("GET", "POST"):
+            raise _Rejected("unknown_api")
+        authorization = headers.get("authorization", "")
+        if authorization.startswith(_core.V3_ALGORITHM):
+            scheme = "v3"
+        elif "Signature" in params or "SignatureMethod" in params:
+            scheme = "v2"
+        else:
+            scheme = None
+        record["signature"] = scheme
+        if scheme == "v3":
+            action, version = headers.get("x-acs-action"), headers.get("x-acs-version")
+        else:
+            action, version = params.get("Action"), params.get("Version")
+        action = action or params.get("Action") or headers.get("x-acs-action")
+        version = version or params.get("Version") or headers.get("x-acs-version")
+        record["action"], record["version"] = action, version
+        if not action:
+            raise _Rejected("missing_parameter", name="Action")
+        op = self.api.operations.get(action)
+        if op is None:
+            raise _Rejected("unknown_action")
+        if req.method not in op.op.http_methods:
+            raise _Rejected("unknown_api")
+        if not version:
+            raise _Rejected("missing_parameter", name="Version")
+        if version != self.api.version:
+            raise _Rejected("invalid_version")
+        record["access_key_id"] = self._authenticate(req, scheme, parts.path or "/", query, params, headers)
+
+        struck = self.faults.strike() if self.faults else {}
+        record["faults"] = sorted(struck)
+        delay = struck["slow"].options.get("ms", 300) / 1000 if "slow" in struck else 0.0
+        if "drop" in struck:
+            return Reply(0, [], b"", delay_s=delay, drop=True), xml
+        for name, kind in (("throttle", "throttled"), ("unavailable", "unavailable")):
+            if name in struck:
+                reply = self._fault_error(struck[name], kind, request_id, host, xml)
+                reply.delay_s = delay
+                record["verdict"] = self.api.gateway_error(kind).code
+                return reply, xml
+
+        values = self._validate(op, params)
+        store = self.stores[action]
+        job_id = params[op.cfg.job_param]
+        job = store.get(job_id)
+        if job is None:
+            raise _Rejected("unknown_job", code=op.cfg.unknown_job or self.api.gateway_error("invalid_parameter").code,
+                            reason=f"no job {job_id!r}")
+        if job.error is not None:
+            status, body = job.error
+            body = dict(body)
+            rid_field = self.api.ir.service.error_request_id_field
+            if rid_field and rid_field in body:
+                body[rid_field] = request_id
+            ctype, raw = self.encode(body, self.api.ir.service.error_xml_root if xml else None,
+                                     self.api.error_shape)
+            record["verdict"] = str(body.get(self.api.ir.service.error_code_field))
+            return self._finish(Reply(status, [("Content-Type", ctype)], raw, delay_s=delay), request_id,
+                                struck), xml
+        page = store.page(job, values, params, request_id, clamp=self.faults.clamp, shift=self.faults.shift)
+        if xml:
+            ctype, raw = self.encode(page.to_dict(), op.op.xml_root, op.response_shape)
+        else:
+            ctype, raw = "application/json;charset=utf-8", page.to_json()
+        record["items"] = len(page.refs)
+        return self._finish(Reply(200, [("Content-Type", ctype)], raw, delay_s=delay), request_id, struck), xml
+
+    def _finish(self, reply: Reply, request_id: str, struck: Mapping[str, Fault]) -> Reply:
+        if self.request_id_header:
+            reply.headers.append((self.request_id_header, request_id))
+        if "truncate" in struck:
+            reply.truncate = True
+        elif "malformed" in struck:
+            reply.body = reply.body[: max(1, len(reply.body) // 2)]
+        return reply
+
+    def _fault_error(self, fault: Fault, kind: str, request_id: str, host: str, xml: bool) -> Reply:
+        extra: list[tuple[str, str]] = []
+        if kind == "throttled" and self.retry_header:
+            extra.append((self.retry_header, str(int(fault.options.get("retry-after", 200)))))
+        status = int(fault.options["status"]) if "status" in fault.options else None
+        reply, _ = self.error_reply(kind, request_id, host, xml=xml, status=status, headers=extra)
+        return reply
+
+    # ------------------------------------------------------------------ signatures
+    def _authenticate(self, req: Request, scheme: str | None, path: str, query: Mapping[str, str],
+                      params: Mapping[str, str], headers: Mapping[str, str]) -> str:
+        if scheme is None:
+            raise _Rejected("signature_missing", reason="the request is not signed")
+
+        def lookup(key_id: str) -> str | None:
+            key = self.keys.get(key_id)
+            return key.secret if key else None
+
+        if scheme == "v3":
+            stamp, nonce, token = headers.get("x-acs-date"), headers.get("x-acs-signature-nonce"), \
+                headers.get("x-acs-security-token")
+        else:
+            stamp, nonce, token = params.get("Timestamp"), params.get("SignatureNonce"), params.get("SecurityToken")
+        if stamp and not _TIMESTAMP.match(stamp.strip()):
+            raise _Rejected("timestamp_malformed")
+        try:
+            if scheme == "v3":
+                key_id = _core.verify_v3(req.method, path, query, req.headers, req.body, lookup,
+                                         max_skew_s=self.max_skew_s, now=self.now)
+            else:
+                key_id = _core.verify_v2(req.method, params, lookup, max_skew_s=self.max_skew_s, now=self.now)
+        except _core.SignatureError as exc:
+            reason = str(exc).partition(": ")[2] or exc.reason
+            raise _Rejected(_SIGNATURE_ERRORS.get(exc.reason, "signature_malformed"), reason=reason) from None
+        key = self.keys[key_id]
+        if key.token is not None or token:
+            if key.token is None or token is None or not hmac.compare_digest(key.token.encode(), token.encode()):
+                raise _Rejected("token_invalid")
+            if key.expires_at is not None and self.now() >= key.expires_at:
+                raise _Rejected("token_expired")
+        if not nonce or not self.nonces.use(key_id, nonce, self.now()):
+            raise _Rejected("nonce_used")
+        return key_id
+
+    # ------------------------------------------------------------------ parameters
+    def _validate(self, op: OperationApi, params: Mapping[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for p in op.op.parameters:
+            text = params.get(p.wire)
+            if text is None or text == "":
+                if p.required:
+                    raise _Rejected("missing_parameter", name=p.wire)
+                continue
+            prop = p.prop
+            if isinstance(prop, ScalarProperty) and prop.json_type == "integer":
+                if not _INTEGER.match(text.strip()):
+                    raise _Rejected("invalid_parameter", name=p.wire, reason="not an integer")
+                number = int(text)
+                if p.minimum is not None and number < p.minimum:
+                    raise _Rejected("invalid_parameter", name=p.wire, reason=f"below the minimum {p.minimum}")
+                if p.maximum is not None and number > p.maximum:
+                    raise _Rejected("invalid_parameter", name=p.wire, reason=f"above the maximum {p.maximum}")
+                values[p.wire] = number
+            elif isinstance(prop, ScalarProperty) and prop.json_type == "number":
+                try:
+                    values[p.wire] = float(text)
+                except ValueError:
+                    raise _Rejected("invalid_parameter", name=p.wire, reason="not a number") from None
+            elif isinstance(prop, ScalarProperty) and prop.json_type == "boolean":
+                if text not in op.boolean_texts:
+                    raise _Rejected("invalid_parameter", name=p.wire, reason="not true or false")
+                values[p.wire] = op.boolean_texts[text]
+            elif isinstance(prop, EnumProperty) and p.wire in op.closed_values:
+                if text not in op.closed_values[p.wire]:
+                    raise _Rejected("invalid_parameter", name=p.wire, reason="not one of the allowed values")
+                values[p.wire] = text
+            else:
+                values[p.wire] = text
+        return values
+
+    # ------------------------------------------------------------------ the log
+    def log(self, record: dict[str, Any]) -> None:
+        self.records.append(record)
+        if LOG.isEnabledFor(logging.INFO):
+            LOG.info(json.dumps(record, ensure_ascii=False, separators=(",", ":")))

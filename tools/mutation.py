@@ -1,0 +1,140 @@
+"""`make mutation`: plant deliberate bugs in a copy of the generated package, the runtime and the
+validator compiler, run the suite against each copy, and show which test caught each mutant.
+
+Every mutant must be caught. A mutant whose text no longer matches the code fails loudly too (the
+list must follow the code, or it would test nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = "generated/dts_precheck"
+# The tests a mutant runs against: everything that runs in-process and fast.
+SUITE = [
+    "tests/test_models.py",
+    "tests/test_properties.py",
+    "tests/test_client.py",
+    "tests/test_generic.py",
+    "tests/test_validator_compiler.py",
+    "tests/test_core_signing.py",
+    "tests/test_core_xml.py",
+]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str
+    find: str  # a regular expression that must match exactly once... or `count` times
+    replace: str
+    count: int = 1
+
+
+MUTANTS = [
+    Mutant("open enum rejects unknown values", f"{PKG}/_base.py",
+           r"    member = cls\._unknown\(value\)\n", "    raise ValueError(value)\n"),
+    Mutant("paginator off by one (skips a page)", f"{PKG}/_paging.py", r"            page \+= 1\n",
+           "            page += 2\n"),
+    Mutant("paginator trusts the total (ignores a moving total)", f"{PKG}/_paging.py",
+           r"elif total is not None and total != first_total:", "elif False:"),
+    Mutant("paginator misses repeated pages", f"{PKG}/_paging.py", r"if mark in seen:", "if False:"),
+    Mutant("paginator stops only at the total (ignores short pages)", f"{PKG}/_paging.py",
+           r"            if not items or len\(items\) < self\.page_size:\n                return\n", ""),
+    Mutant("validator skips required (compiler)", "generator/validator_compiler.py",
+           r'out\.append\(_If\(_atom\(f"\{_pylit\(name\)\} not in \{ctx\.var\}"\)', "out.append(_If(_atom('False')"),
+    Mutant("validator lets unknown enum values pass in strict mode", f"{PKG}/validators.py",
+           r"if is_open and lax and type\(x\) is str:", "if type(x) is str:"),
+    Mutant("to_dict loses nulls", f"{PKG}/models.py", r"    if v is not UNSET:\n", "    if v is not UNSET and v is not None:\n",
+           count=0),
+    Mutant("absent read as null", f"{PKG}/models.py", r'g\(("\w+"), UNSET\)', r"g(\1)", count=0),
+    Mutant("signature ignores one parameter", f"{PKG}/_core.py",
+           r"def canonical_query\(params: Mapping\[str, str\]\) -> str:\n",
+           "def canonical_query(params: Mapping[str, str]) -> str:\n"
+           "    params = dict(list(sorted(params.items()))[1:])\n"),
+    Mutant("lenient parse raises on type drift", f"{PKG}/_base.py",
+           r"        co\.append\(Note\(path \+ \"/\" \+ key, \"coerced\", value, int\(value\)",
+           "        raise ValueError(value)\n        co.append(Note(path + \"/\" + key, \"coerced\", value, int(value)",
+           count=0),
+    Mutant("strict parse ignores unknown fields", f"{PKG}/_base.py", r"    if closed:\n", "    if False:\n"),
+    Mutant("retries ignore the server's retry-after", f"{PKG}/_client.py",
+           r"RetryDecision\.retry\(self\.retry\.retry_after_s\(getattr\(exc, \"headers\", \{\}\) or \{\}\)\)",
+           "RetryDecision.retry()"),
+    Mutant("waiter polls faster than the minimum", f"{PKG}/_paging.py",
+           r"    interval = max\(interval, min_interval\)\n", ""),
+    Mutant("Success: false passes as success", f"{PKG}/_client.py",
+           r"failed = isinstance\(body, dict\) and cfg\.success_field is not None", "failed = False and cfg.success_field is not None"),
+    Mutant("error table ignored (every error is the base class)", f"{PKG}/errors.py",
+           r"kind = ERROR_CLASSES\.get\(code, cls\)", "kind = cls"),
+    Mutant("expired token never refreshes credentials", f"{PKG}/_client.py",
+           r"            if refresh:\n                return RetryDecision\.refresh\(\)\n", ""),
+]
+
+
+def apply(tree: Path, mutant: Mutant) -> None:
+    path = tree / mutant.file
+    text = path.read_text(encoding="utf-8")
+    new, n = re.subn(mutant.find, mutant.replace, text)
+    if n == 0 or (mutant.count and n != mutant.count):
+        raise SystemExit(f"mutant {mutant.name!r} does not apply to {mutant.file} ({n} matches): update tools/mutation.py")
+    path.write_text(new, encoding="utf-8")
+
+
+def copy_tree(dest: Path) -> None:
+    for name in ("generator", "generated", "tests", "spec"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+
+
+def run(mutant: Mutant, timeout: float) -> tuple[Mutant, str | None, float]:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
+        tree = Path(tmp)
+        copy_tree(tree)
+        apply(tree, mutant)
+        tests = [t for t in SUITE if (tree / t).exists()]
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-rf", "--tb=no", *tests]
+        try:
+            out = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, timeout=timeout).stdout
+        except subprocess.TimeoutExpired:
+            return mutant, "(timed out: counted as caught, the suite never hangs on the real code)", \
+                time.monotonic() - started
+    failed = re.search(r"^FAILED (\S+)", out, re.M) or re.search(r"^ERROR (\S+)", out, re.M)
+    return mutant, failed.group(1) if failed else None, time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per mutant")
+    parser.add_argument("-k", metavar="TEXT", help="only mutants whose name contains TEXT")
+    args = parser.parse_args()
+    chosen = [m for m in MUTANTS if not args.k or args.k in m.name]
+    with tempfile.TemporaryDirectory() as tmp:  # every mutant must apply before any runs
+        copy_tree(Path(tmp))
+        for m in chosen:
+            apply(Path(tmp), m)
+    print(f"{len(chosen)} mutants, {args.jobs} at a time\n")
+    width = max(len(m.name) for m in chosen)
+    survivors = 0
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for mutant, caught, seconds in pool.map(lambda m: run(m, args.timeout), chosen):
+            survivors += caught is None
+            verdict = caught or "SURVIVED"
+            print(f"  {mutant.name:<{width}}  {seconds:5.0f} s  {verdict}", flush=True)
+    print(f"\n{len(chosen) - survivors} of {len(chosen)} mutants caught")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
