@@ -18,7 +18,7 @@ from .load import Document, Pointer, find_refs
 EXTENSIONS = Path(__file__).parent / "schemas" / "extensions.schema.json"
 # Where each extension may stand, and which definition of the extension schema checks it.
 PLACES: dict[str, str] = {"x-service": "service", "x-rpc": "rpc", "x-pagination": "pagination", "x-waiters": "waiters",
-                         "x-emulator": "emulator"}
+                         "x-emulator": "emulator", "x-cli": "cli"}
 
 
 @cache

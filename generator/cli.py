@@ -95,7 +95,25 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if summary["errors"] else 0
 
 
-def parser() -> argparse.ArgumentParser:
+def _mock_server(args: argparse.Namespace) -> int:
+    from .emulator.cli import run
+
+    return run(args)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from .status import run
+
+    return run(args)
+
+
+def _vendor(args: argparse.Namespace) -> int:
+    from .vendor import run
+
+    return run(args)
+
+
+def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         description="Spec-driven toolkit: generate a typed, standard-library-only client package from an "
         "OpenAPI 3.1 spec with x- extensions.",
@@ -136,11 +154,36 @@ def parser() -> argparse.ArgumentParser:
                    "(default: the one in generated/)")
     v.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_validate)
+
+    from .emulator import cli as emulator_cli
+
+    m = sub.add_parser(
+        "mock-server",
+        help="run a local emulator of the API (a real HTTP server)",
+        description=emulator_cli.DESCRIPTION,
+        epilog=emulator_cli.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    emulator_cli.add_arguments(m)
+    m.set_defaults(func=_mock_server)
+
+    from . import status, vendor
+
+    st = sub.add_parser("status", help="show a job's subtask as a table; --watch it to the end",
+                        description=status.DESCRIPTION, epilog=status.EPILOG,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    status.add_arguments(st, argv)
+    st.set_defaults(func=_status)
+    vd = sub.add_parser("vendor", help="copy the generated package into another project, or --check a copy",
+                        description=vendor.DESCRIPTION, epilog=vendor.EPILOG,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    vendor.add_arguments(vd)
+    vd.set_defaults(func=_vendor)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = parser()
+    p = parser(argv)
     args = p.parse_args(argv)
     if not getattr(args, "func", None):
         p.print_help()

@@ -239,6 +239,41 @@ class EmulatorService:
 
 
 @dataclass(frozen=True)
+class CliOption:
+    """x-cli.status.options: `--flag VALUE` on the command line sets request parameter `param`."""
+
+    flag: str
+    param: Parameter
+    default: Any
+    help: str
+
+    @property
+    def required(self) -> bool:
+        return self.param.required and self.default is None
+
+
+@dataclass(frozen=True)
+class CliColumn:
+    field: str  # item field (wire name)
+    title: str
+    max_width: int | None
+
+
+@dataclass(frozen=True)
+class CliStatus:
+    """x-cli.status on an operation: the toolkit's generic `status` command (see docs/design.md, "x-cli")."""
+
+    help: str
+    waiter: Waiter
+    options: tuple[CliOption, ...]
+    columns: tuple[CliColumn, ...]
+    outcome_field: str  # item field that classifies a row
+    failed: tuple[str, ...]  # listed first
+    warning: tuple[str, ...]
+    passed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Operation:
     action: str
     method: str  # python method name
@@ -251,6 +286,7 @@ class Operation:
     pagination: Pagination | None
     waiters: tuple[Waiter, ...]
     emulator: EmulatorOperation | None = None
+    cli: CliStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -309,6 +345,7 @@ class _Builder:
         self.doc = doc
         self.issues: list[SpecIssue] = []
         self.components: dict[str, Any] = doc.data.get("components", {}).get("schemas", {}) or {}
+        self.cli_seen = False
 
     def fail(self, at: Pointer, message: str, hint: str = "") -> None:
         self.issues.append(self.doc.issue(at, message, hint))
@@ -533,6 +570,7 @@ class _Builder:
             response_model=response_model, pagination=pagination, waiters=waiters,
             emulator=self.emulator(at, op.get("x-emulator"), params, models.get(response_model), pagination,
                                    models),
+            cli=self.cli(at, (op.get("x-cli") or {}).get("status"), params, pagination, waiters, models),
         )
 
     def _field(self, model: Model | None, name: str, at: Pointer, want: str) -> Field | None:
@@ -709,6 +747,64 @@ class _Builder:
             synthetic_items=(int(bounds["min"]), int(bounds["max"])),
             synthetic_values={k: tuple(v) for k, v in (synthetic.get("values") or {}).items()},
             scenarios=scenarios,
+        )
+
+
+    def cli(self, at: Pointer, x: Any, params: list[Parameter], pagination: Pagination | None,
+            waiters: tuple[Waiter, ...], models: dict[str, Model]) -> CliStatus | None:
+        if not x:
+            return None
+        from .status import OWN_OPTIONS  # the command's own options; an x-cli option must not take one
+
+        at = (*at, "x-cli", "status")
+        if self.cli_seen:
+            self.fail(at, "only one operation may declare x-cli.status (the status command shows one operation)")
+        self.cli_seen = True
+        waiter = next((w for w in waiters if w.name == x["waiter"]), None)
+        if waiter is None:
+            self.fail((*at, "waiter"), f"names waiter {x['waiter']!r}, which x-waiters of this operation does not "
+                      "declare", "waiters declared: " + (", ".join(w.name for w in waiters) or "none"))
+        if pagination is None:
+            self.fail(at, "the status command needs x-pagination on the operation (it names the items)")
+        paging = {pagination.page_param, pagination.size_param} if pagination else set()
+        options: list[CliOption] = []
+        for flag, o in x["options"].items():
+            oat = (*at, "options", flag)
+            if flag in OWN_OPTIONS:
+                self.fail(oat, f"option --{flag} is one of the command's own",
+                          "taken: " + ", ".join(sorted(OWN_OPTIONS)))
+            if o["param"] in paging:
+                self.fail((*oat, "param"), f"{o['param']!r} is a paging parameter: the command fetches every page")
+                continue
+            param = self._param(params, o["param"], (*oat, "param"), None)
+            if param is not None:
+                options.append(CliOption(flag, param, o.get("default"), o.get("help", "") or param.description))
+        mapped = {o.param.wire for o in options}
+        for p in params:
+            if p.required and p.wire not in mapped and p.wire not in paging:
+                self.fail((*at, "options"), f"required request parameter {p.wire!r} has no option",
+                          "map it: `some-flag: {param: " + p.wire + "}`")
+        item = models.get(pagination.item_model) if pagination else None
+        names = {f.wire for f in item.fields} if item else set()
+
+        def item_field(name: str, where: Pointer) -> None:
+            if item is not None and name not in names:
+                self.fail(where, f"names item field {name!r}, which {item.name} does not have",
+                          "fields available: " + ", ".join(sorted(names)))
+
+        columns = []
+        for i, c in enumerate(x["columns"]):
+            item_field(c["field"], (*at, "columns", i, "field"))
+            columns.append(CliColumn(c["field"], c["title"], c.get("max_width")))
+        outcome = x["outcome"]
+        item_field(outcome["field"], (*at, "outcome", "field"))
+        if waiter is None or pagination is None:
+            return None
+        return CliStatus(
+            help=x.get("help", "") or self.doc.data.get("info", {}).get("summary", ""), waiter=waiter,
+            options=tuple(options), columns=tuple(columns), outcome_field=outcome["field"],
+            failed=tuple(outcome["failed"]), warning=tuple(outcome.get("warning", ())),
+            passed=tuple(outcome.get("passed", ())),
         )
 
 

@@ -1160,6 +1160,8 @@ def _lax(x: object, e: _L | None, segs: list[str | int], site: int) -> tuple[obj
 def _type(x: object, e: _L | None, segs: list[str | int], site: int, lax: bool) -> tuple[object, _L | None]:
     """The slow path of a `type` check: integral floats, lenient drift, else an error."""
     keyword, expected, mask = _SITES[site]
+    if mask & _INTEGER and type(x) is float and x.is_integer():
+        return x, e
     if lax and type(x) is str and not mask & _STRING:
         ok, value = _drift(x, mask)
         if ok:

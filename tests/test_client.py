@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-
 from dts_precheck import _spec, errors
 from dts_precheck._core import Credentials, DeadlineExceeded, EndpointError, RetryPolicy, dict_to_xml
 from dts_precheck.client import DtsClient
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from scripted_server import KEYS, Reply, Request, error, scripted
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +86,7 @@ def test_v2_xml_responses_parse_into_the_same_models() -> None:
 # ---------------------------------------------------------------- errors from the spec's table
 @pytest.mark.parametrize("code", sorted(_spec.ERROR_CODES))
 def test_each_error_code_raises_its_class(code: str) -> None:
-    retryable, refresh, statuses = _spec.ERROR_CODES[code]
+    _, refresh, statuses = _spec.ERROR_CODES[code]
     status = statuses[0] if statuses else 400
     with scripted(lambda r: error(code, status, "it failed")) as server, client(server.url, retry=1) as c:
         with pytest.raises(errors.DtsApiError) as info:

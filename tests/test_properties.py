@@ -9,12 +9,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 import dts_precheck as d
 from dts_precheck import _spec, strategies, validators
 from dts_precheck._core import XmlError, dict_to_xml, xml_to_dict
+from hypothesis import given
 
 SCHEMA = json.loads((Path(d.__file__).parent / "schemas" / "response.schema.json").read_text(encoding="utf-8"))
 

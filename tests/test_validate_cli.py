@@ -149,7 +149,7 @@ def test_large_document(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     assert path.stat().st_size > 40_000_000
     result = run(str(path), "--format", "json", timeout=120)
-    found, summary = findings(result)
+    _, summary = findings(result)
     assert result.returncode == 0 and summary["documents"] == 1
 
 
@@ -185,6 +185,6 @@ def test_many_files_in_parallel_match_one_process(tmp_path: Path) -> None:
     parallel = run(str(tmp_path), "--format", "json", "--jobs", "2")
     serial = run(str(tmp_path), "--format", "json", "--jobs", "1")
     assert parallel.stdout == serial.stdout
-    found, summary = findings(parallel)
+    _, summary = findings(parallel)
     assert summary == {"type": "summary", "files": 150, "documents": 150, "errors": 22, "warnings": 0,
                        "files_with_errors": 22}

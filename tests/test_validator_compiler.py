@@ -12,13 +12,12 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import hypothesis.strategies as st
-import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
@@ -244,16 +243,16 @@ def paths(issues: list[Any], severity: str | None = "error") -> list[str]:
 # ------------------------------------------------------------------------------ jsonschema reference
 
 
-def _pointer(parts: Iterator[Any] | list[Any] | tuple[Any, ...]) -> str:
+def _pointer(parts: Iterable[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _collect(error: jsonschema.ValidationError, out: set[str]) -> None:
+def _collect(error: Any, out: set[str]) -> None:
     """The error paths our validators report for one jsonschema error (see the compiler's docstring):
     an anyOf/oneOf error whose context shows exactly one branch without a `type` error at the instance
     itself is replaced by that branch's errors; additionalProperties: false names each property's path."""
     if error.validator in ("anyOf", "oneOf") and error.context:
-        by_branch: dict[int, list[jsonschema.ValidationError]] = defaultdict(list)
+        by_branch: dict[Any, list[Any]] = defaultdict(list)
         for sub in error.context:
             by_branch[sub.relative_schema_path[0]].append(sub)
         fitting = [
@@ -800,10 +799,15 @@ class Generator:
             )
             return st.one_of(ints, floats)
         if kind == "string":
-            lo, hi = schema.get("minLength", 0), schema.get("maxLength", 8)
+            shortest, longest = int(schema.get("minLength", 0)), int(schema.get("maxLength", 8))
             if "pattern" in schema:
-                return st.from_regex(schema["pattern"]).filter(lambda s: lo <= len(s) <= hi)
-            return st.text(min_size=lo, max_size=max(lo, hi))
+                strings: st.SearchStrategy[str] = st.from_regex(str(schema["pattern"]))
+
+                def fits(text: str) -> bool:
+                    return shortest <= len(text) <= longest
+
+                return strings.filter(fits)
+            return st.text(min_size=shortest, max_size=max(shortest, longest))
         if kind == "array":
             lo = schema.get("minItems", 0)
             hi = lo if depth > 6 else min(schema.get("maxItems", 3), lo + 3)

@@ -20,6 +20,7 @@ from .api import Api, EmulatorConfigError, OperationApi
 from .scenarios import Timeline, choose_failures, stable_rng
 
 _PLACEHOLDER = "\u0000items\u0000"
+_PLACEHOLDER_JSON = json.dumps(_PLACEHOLDER)
 
 
 def _fill(value: Any, json_type: str, n: int, job_id: str) -> Any:
@@ -84,6 +85,7 @@ class Job:
     shifted: bool = False
     error: tuple[int, dict[str, Any]] | None = None  # a recorded error body and its status
     json_cache: dict[tuple[int, str | None], str] = field(default_factory=dict)
+    page_cache: dict[tuple[Any, ...], str] = field(default_factory=dict)  # static pages' item arrays
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -96,6 +98,7 @@ class Page:
     refs: list[tuple[int, str | None]]
     job: Job
     store: JobStore
+    cache_key: tuple[Any, ...] | None = None  # set when the page cannot change (no scenario running)
 
     def item(self, ref: tuple[int, str | None]) -> dict[str, Any]:
         return self.store.materialize(self.job, *ref)
@@ -109,15 +112,23 @@ class Page:
         doc = dict(self.top)
         doc[self.items_field] = _PLACEHOLDER
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-        cache = self.job.json_cache
-        parts = []
-        for ref in self.refs:
-            fragment = cache.get(ref)
-            if fragment is None:
-                fragment = json.dumps(self.item(ref), ensure_ascii=False, separators=(",", ":"))
-                cache[ref] = fragment
-            parts.append(fragment)
-        return text.replace(json.dumps(_PLACEHOLDER), "[" + ",".join(parts) + "]", 1).encode("utf-8")
+        pages = self.job.page_cache
+        array = pages.get(self.cache_key) if self.cache_key is not None else None
+        if array is None:
+            cache = self.job.json_cache
+            parts = []
+            for ref in self.refs:
+                fragment = cache.get(ref)
+                if fragment is None:
+                    fragment = json.dumps(self.item(ref), ensure_ascii=False, separators=(",", ":"))
+                    cache[ref] = fragment
+                parts.append(fragment)
+            array = "[" + ",".join(parts) + "]"
+            if self.cache_key is not None:
+                if len(pages) > 4096:
+                    pages.clear()
+                pages[self.cache_key] = array
+        return text.replace(_PLACEHOLDER_JSON, array, 1).encode("utf-8")
 
 
 class JobStore:
@@ -202,6 +213,7 @@ class JobStore:
             else:
                 job.items = job.items[: max(0, len(job.items) + delta)]
                 job.json_cache = {}
+            job.page_cache = {}
 
     def page(self, job: Job, values: Mapping[str, Any], raw: Mapping[str, str], request_id: str, *,
              clamp: bool = False, shift: tuple[int, int] | None = None) -> Page:
@@ -278,7 +290,9 @@ class JobStore:
         top[pg.items_field] = None
         order = {f.wire: i for i, f in enumerate(fields)}
         ordered = dict(sorted(top.items(), key=lambda kv: order.get(kv[0], len(order))))
-        return Page(ordered, pg.items_field, chosen, job, self)
+        key = None if phases is not None else (
+            len(items), start, size, tuple((f.param, needle) for f, needle in active))
+        return Page(ordered, pg.items_field, chosen, job, self, key)
 
 
 def _managed(store: JobStore) -> frozenset[str]:

@@ -20,7 +20,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from ..ir import EnumProperty, ScalarProperty, Scenario
@@ -32,7 +32,7 @@ from .faults import Fault, FaultPlan
 LOG = logging.getLogger("generator.emulator")
 
 DEFAULT_KEY_ID = "mock-access-key-id"
-DEFAULT_KEY_SECRET = "mock-access-key-secret"  # noqa: S105 - a made-up test credential, documented in --help
+DEFAULT_KEY_SECRET = "mock-access-key-secret"  # a made-up test credential (see --help)
 
 _SIGNATURE_ERRORS = {
     "missing": "signature_missing",
@@ -41,7 +41,7 @@ _SIGNATURE_ERRORS = {
     "stale": "timestamp_expired",
     "mismatch": "signature_mismatch",
 }
-_SECRET_WORDS = ("signature", "secret", "token", "password", "authorization")
+_SECRET_WORDS = ("secret", "token", "password", "authorization", "credential")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,40}\Z")
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 _LOG_VALUE_MAX = 120
@@ -75,6 +75,12 @@ def parse_access_key(text: str, now: float | None = None) -> AccessKey:
     return AccessKey(parts[0], parts[1], token, expires)
 
 
+class Problem(NamedTuple):
+    kind: str  # a kind of x-service.emulator errors
+    reason: str
+    status: int | None = None  # instead of the kind's own status (413 for a body too large)
+
+
 @dataclass
 class Request:
     method: str
@@ -82,7 +88,7 @@ class Request:
     headers: list[tuple[str, str]]
     body: bytes = b""
     client: str = ""
-    problem: tuple[str, str] | None = None  # (kind, reason) found by the HTTP layer
+    problem: Problem | None = None  # found by the HTTP layer before the request could be read whole
 
 
 @dataclass
@@ -96,9 +102,17 @@ class Reply:
     close: bool = False
 
 
+@dataclass
+class _Wants:
+    """What the request asked for, as far as it was read before a rejection (errors follow Format)."""
+
+    xml: bool = False
+
+
 class _Rejected(Exception):
-    def __init__(self, kind: str, name: str = "", reason: str = "", code: str | None = None) -> None:
-        self.kind, self.name, self.reason, self.code = kind, name, reason, code
+    def __init__(self, kind: str, name: str = "", reason: str = "", code: str | None = None,
+                 status: int | None = None) -> None:
+        self.kind, self.name, self.reason, self.code, self.status = kind, name, reason, code, status
         super().__init__(kind)
 
 
@@ -129,7 +143,7 @@ def safe_params(params: Mapping[str, str]) -> dict[str, str]:
     """Parameters fit for a log line: nothing secret (signatures, tokens), long values cut."""
     out: dict[str, str] = {}
     for name, value in params.items():
-        if any(word in name.lower() for word in _SECRET_WORDS):
+        if name.lower() == "signature" or any(word in name.lower() for word in _SECRET_WORDS):
             continue
         if len(out) >= _LOG_PARAMS_MAX:
             out["..."] = f"{len(params) - len(out)} more"
@@ -177,8 +191,7 @@ class Engine:
         service = api.ir.service
         self.retry_header = service.retry.get("retry_after_header")
         self.request_id_header = api.gateway.request_id_header
-        error_fields = {f.wire for f in api.ir.model(service.error_model).fields} if service.error_model else set()
-        self.error_order = [f.wire for f in api.ir.model(service.error_model).fields] if error_fields else []
+        self.error_order = [f.wire for f in api.ir.model(service.error_model).fields] if service.error_model else []
 
     # ------------------------------------------------------------------ configuration
     def add_key(self, key: AccessKey) -> None:
@@ -248,26 +261,28 @@ class Engine:
             "version": None, "signature": None, "access_key_id": None, "params": {}, "verdict": "ok",
             "status": None, "faults": [],
         }
-        xml = False
+        wants = _Wants()
         try:
             if req.problem is not None:
-                raise _Rejected(req.problem[0], reason=req.problem[1])
-            reply, xml = self._handle(req, request_id, host, record)
+                raise _Rejected(req.problem.kind, reason=req.problem.reason, status=req.problem.status)
+            reply = self._handle(req, request_id, host, record, wants)
         except _Rejected as rej:
             reply, code = self.error_reply(rej.kind, request_id, host, name=rej.name, reason=rej.reason,
-                                           xml=xml or record.get("_xml", False), code=rej.code)
+                                           xml=wants.xml, code=rej.code, status=rej.status)
             reply.close = req.problem is not None  # the connection's state is unknown: start afresh
             record["verdict"] = code
         except Exception as exc:  # never a traceback to the client: log it, answer the temporary failure
-            LOG.exception("emulator: internal error on request %s", request_id)
+            # One line, no traceback (that needs DEBUG): the console stays clean like the client's answer.
+            LOG.error("emulator: internal error on request %s: %s: %s", request_id, type(exc).__name__, exc)
+            LOG.debug("emulator: internal error on request %s", request_id, exc_info=True)
             reply, code = self.error_reply("unavailable", request_id, host)
             record["verdict"] = code
             record["internal_error"] = type(exc).__name__
-        record.pop("_xml", None)
         record["status"] = None if reply.drop else reply.status
         return reply, record
 
-    def _handle(self, req: Request, request_id: str, host: str, record: dict[str, Any]) -> tuple[Reply, bool]:
+    def _handle(self, req: Request, request_id: str, host: str, record: dict[str, Any],
+                wants: _Wants) -> Reply:
         if len(req.target) > self.max_url_bytes:
             raise _Rejected("too_large", reason=f"the URL has {len(req.target)} bytes, at most "
                             f"{self.max_url_bytes} are accepted")
@@ -285,8 +300,7 @@ class Engine:
             raise _Rejected("bad_request", reason=str(exc).rstrip(".")) from None
         params = {**form, **query}
         record["params"] = safe_params(params)
-        xml = params.get("Format", "").upper() == "XML"
-        record["_xml"] = xml
+        xml = wants.xml = params.get("Format", "").upper() == "XML"
         headers = {k.lower(): v for k, v in req.headers}
         if parts.path not in ("", "/") or req.method not in ("GET", "POST"):
             raise _Rejected("unknown_api")
@@ -322,13 +336,13 @@ class Engine:
         record["faults"] = sorted(struck)
         delay = struck["slow"].options.get("ms", 300) / 1000 if "slow" in struck else 0.0
         if "drop" in struck:
-            return Reply(0, [], b"", delay_s=delay, drop=True), xml
+            return Reply(0, [], b"", delay_s=delay, drop=True)
         for name, kind in (("throttle", "throttled"), ("unavailable", "unavailable")):
             if name in struck:
                 reply = self._fault_error(struck[name], kind, request_id, host, xml)
                 reply.delay_s = delay
                 record["verdict"] = self.api.gateway_error(kind).code
-                return reply, xml
+                return reply
 
         values = self._validate(op, params)
         store = self.stores[action]
@@ -347,14 +361,14 @@ class Engine:
                                      self.api.error_shape)
             record["verdict"] = str(body.get(self.api.ir.service.error_code_field))
             return self._finish(Reply(status, [("Content-Type", ctype)], raw, delay_s=delay), request_id,
-                                struck), xml
+                                struck)
         page = store.page(job, values, params, request_id, clamp=self.faults.clamp, shift=self.faults.shift)
         if xml:
             ctype, raw = self.encode(page.to_dict(), op.op.xml_root, op.response_shape)
         else:
             ctype, raw = "application/json;charset=utf-8", page.to_json()
         record["items"] = len(page.refs)
-        return self._finish(Reply(200, [("Content-Type", ctype)], raw, delay_s=delay), request_id, struck), xml
+        return self._finish(Reply(200, [("Content-Type", ctype)], raw, delay_s=delay), request_id, struck)
 
     def _finish(self, reply: Reply, request_id: str, struck: Mapping[str, Fault]) -> Reply:
         if self.request_id_header:
