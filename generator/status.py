@@ -173,14 +173,14 @@ class Rows:
 
     def kind(self, item: dict[str, Any]) -> str:
         value = item.get(self.field)
-        return self.classes.get(value, "other") if isinstance(value, str) else "other"
+        return self.classes.get(value, "pending") if isinstance(value, str) else "pending"
 
     def order(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rank = {"failed": 0, "warning": 1}
         return sorted(items, key=lambda i: rank.get(self.kind(i), 2))  # stable: the service's order otherwise
 
     def counts(self, items: list[dict[str, Any]]) -> dict[str, int]:
-        out = {"failed": 0, "warning": 0, "passed": 0, "other": 0}
+        out = {"failed": 0, "warning": 0, "passed": 0, "pending": 0}
         for item in items:
             out[self.kind(item)] += 1
         return out
@@ -202,7 +202,7 @@ def _clip(text: str, width: int | None) -> str:
     return text[: width - 1] + "…"
 
 
-COLOURS = {"failed": "\033[31m", "warning": "\033[33m", "passed": "\033[32m", "other": ""}
+COLOURS = {"failed": "\033[31m", "warning": "\033[33m", "passed": "\033[32m", "pending": ""}
 BOLD, RESET = "\033[1m", "\033[0m"
 
 

@@ -119,7 +119,7 @@ def test_a_job_can_walk_its_own_scenario(mock_server: Emulator) -> None:
 
 
 def test_real_time_polling_sees_the_states_in_order() -> None:
-    with Emulator(scenario="precheck-fails:step=0.04", seed=9) as server:
+    with Emulator(scenario="precheck-fails:step=0.1", seed=9) as server:
         seen: list[str] = []
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -147,8 +147,9 @@ def test_timeline_arithmetic() -> None:
 
 # ------------------------------------------------------------------ the generated client's waiter, for real
 def _client(server: Emulator, clock: FakeClock) -> Any:
-    client_mod = pytest.importorskip("dts_precheck.client")
-    return client_mod.DtsClient(endpoint=server.url, access_key_id=server.access_key_id,
+    from dts_precheck.client import DtsClient
+
+    return DtsClient(endpoint=server.url, access_key_id=server.access_key_id,
                                 access_key_secret=server.access_key_secret, clock=clock.now, sleep=clock.sleep)
 
 

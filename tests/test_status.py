@@ -219,7 +219,7 @@ def test_failed_then_warnings_then_the_rest_in_service_order(scripted_keys: None
                                                          if n not in (4, 31, 41)]
     assert rows[1] == ["Failed", "CHECK_41", "db.t41", "same object exists", "rename it"]  # whitespace tidied
     assert "\x1b[" not in out
-    assert "45 items (failed 2, warning 1, passed 41, other 1) · 3 pages" in out
+    assert "45 items (failed 2, warning 1, passed 41, pending 1) · 3 pages" in out
 
 
 def test_finished_with_a_failure_count_is_failed_even_without_failed_rows(scripted_keys: None, capsys: pytest.CaptureFixture[str]) -> None:
