@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from . import __version__
-from .ir import IR, EnumProperty, ListProperty, Model, ModelProperty, ScalarProperty, snake
+from .ir import IR, EnumProperty, ListProperty, ModelProperty, ScalarProperty, snake
 from .load import Document, bundle
 
 HERE = Path(__file__).parent
@@ -231,19 +231,22 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
     for name, schema in schemas.items():
         schema = {"$comment": head.strip().replace("\n# ", " ").lstrip("# "), **schema}
         files[f"{pkg}/schemas/{name}.schema.json"] = _json(schema)
-    extra = _render_validators(schemas, ir, head)
-    if extra is not None:
-        files[f"{pkg}/validators.py"] = extra
+    files[f"{pkg}/validators.py"] = _render_validators(doc, schemas, ir, head)
     return dict(sorted(files.items()))
 
 
-def _render_validators(schemas: dict[str, Any], ir: IR, head: str) -> str | None:
+def _render_validators(doc: Document, schemas: dict[str, Any], ir: IR, head: str) -> str:
+    from .errors import SpecError
+    from .validator_compiler import InvalidSchema, UnsupportedKeyword, compile_validators
+
     try:
-        from .validator_compiler import compile_validators
-    except ImportError:  # pragma: no cover - the compiler lands with the validators
-        return None
-    return compile_validators(schemas, ir.service.lenient, head)
+        return compile_validators(schemas, ir.service.lenient, head)
+    except (UnsupportedKeyword, InvalidSchema) as exc:
+        # The compiler speaks in bundle pointers (/$defs/Name/...); the user edits components/schemas/Name.
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in exc.pointer.split("/")[1:]]
+        at: tuple[str | int, ...] = ("components", "schemas", *parts[1:]) if parts[:1] == ["$defs"] else ()
+        hint = "the validator compiler cannot turn this keyword into code" if isinstance(exc, UnsupportedKeyword) \
+            else ""
+        raise SpecError([doc.issue(at, str(exc), hint)]) from None
 
 
-def model_of(ir: IR, name: str) -> Model:
-    return ir.model(name)

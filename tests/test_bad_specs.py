@@ -122,3 +122,15 @@ def test_unreadable_specs(tmp_path: Path, content: bytes) -> None:
 def test_missing_spec_file(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="cannot read the spec"):
         generate(tmp_path / "nope.yaml", tmp_path / "out")
+
+
+def test_keyword_the_validator_compiler_cannot_compile(tmp_path: Path) -> None:
+    """The model layer accepts `uniqueItems`; the validator compiler does not, and says where."""
+
+    def change(d: dict[str, Any]) -> None:
+        d["components"]["schemas"]["Widget"]["properties"]["Tags"]["uniqueItems"] = True
+
+    problems = _problems(_spec(tmp_path, change))
+    assert len(problems) == 1
+    assert problems[0].startswith("/components/schemas/Widget/properties/Tags/uniqueItems | ")
+    assert "uniqueItems" in problems[0]

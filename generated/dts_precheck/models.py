@@ -389,112 +389,94 @@ def _parse(decode: Any, data: Any, strict: bool) -> Any:
 
 def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[Note]) -> DescribePreCheckStatusResponse:
     g = d.get
-    v = g("State", UNSET)
-    if v.__class__ is str:
-        v = _M_JobState.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(JobState, v, path, "State", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "State", "string", co)
-    f0 = v
-    v = g("Success", UNSET)
-    if v.__class__ is not bool and v is not UNSET and v is not None:
-        v = _c.boolean(_LENIENT, v, path, "Success", co, True)
-    f1 = v
-    v = g("PageRecordCount", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "PageRecordCount", co, True)
-    f2 = v
-    v = g("Total", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "Total", co, True)
-    f3 = v
-    v = g("HttpStatusCode", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "HttpStatusCode", co, True)
-    f4 = v
-    v = g("RequestId", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "RequestId", co, True)
-    f5 = v
-    v = g("JobName", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "JobName", co, True)
-    f6 = v
-    v = g("JobId", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "JobId", co, True)
-    f7 = v
-    v = g("ErrorItem", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "ErrorItem", co, True)
-    f8 = v
-    v = g("ErrorAnalysisItem", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "ErrorAnalysisItem", co, True)
-    f9 = v
-    v = g("TotalRecordCount", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "TotalRecordCount", co, True)
-    f10 = v
-    v = g("Code", UNSET)
-    if v.__class__ is str:
-        v = _M_TaskCode.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(TaskCode, v, path, "Code", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "Code", "string", co)
-    f11 = v
-    v = g("PageNumber", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "PageNumber", co, True)
-    f12 = v
-    v = g("JobProgress", UNSET)
-    if v.__class__ is list:
+    f0 = g("State", UNSET)
+    if f0.__class__ is str:
+        f0 = _M_JobState.get(f0, f0)
+        if f0.__class__ is str:
+            f0 = _c.unknown(JobState, f0, path, "State", co)
+    elif f0 is not UNSET and f0 is not None:
+        f0 = _c.wrong(f0, path, "State", "string", co)
+    f1 = g("Success", UNSET)
+    if f1.__class__ is not bool and f1 is not UNSET and f1 is not None:
+        f1 = _c.boolean(_LENIENT, f1, path, "Success", co, True)
+    f2 = g("PageRecordCount", UNSET)
+    if f2.__class__ is not int and f2 is not UNSET and f2 is not None:
+        f2 = _c.integer(_LENIENT, f2, path, "PageRecordCount", co, True)
+    f3 = g("Total", UNSET)
+    if f3.__class__ is not int and f3 is not UNSET and f3 is not None:
+        f3 = _c.integer(_LENIENT, f3, path, "Total", co, True)
+    f4 = g("HttpStatusCode", UNSET)
+    if f4.__class__ is not int and f4 is not UNSET and f4 is not None:
+        f4 = _c.integer(_LENIENT, f4, path, "HttpStatusCode", co, True)
+    f5 = g("RequestId", UNSET)
+    if f5.__class__ is not str and f5 is not UNSET and f5 is not None:
+        f5 = _c.string(_LENIENT, f5, path, "RequestId", co, True)
+    f6 = g("JobName", UNSET)
+    if f6.__class__ is not str and f6 is not UNSET and f6 is not None:
+        f6 = _c.string(_LENIENT, f6, path, "JobName", co, True)
+    f7 = g("JobId", UNSET)
+    if f7.__class__ is not str and f7 is not UNSET and f7 is not None:
+        f7 = _c.string(_LENIENT, f7, path, "JobId", co, True)
+    f8 = g("ErrorItem", UNSET)
+    if f8.__class__ is not int and f8 is not UNSET and f8 is not None:
+        f8 = _c.integer(_LENIENT, f8, path, "ErrorItem", co, True)
+    f9 = g("ErrorAnalysisItem", UNSET)
+    if f9.__class__ is not int and f9 is not UNSET and f9 is not None:
+        f9 = _c.integer(_LENIENT, f9, path, "ErrorAnalysisItem", co, True)
+    f10 = g("TotalRecordCount", UNSET)
+    if f10.__class__ is not int and f10 is not UNSET and f10 is not None:
+        f10 = _c.integer(_LENIENT, f10, path, "TotalRecordCount", co, True)
+    f11 = g("Code", UNSET)
+    if f11.__class__ is str:
+        f11 = _M_TaskCode.get(f11, f11)
+        if f11.__class__ is str:
+            f11 = _c.unknown(TaskCode, f11, path, "Code", co)
+    elif f11 is not UNSET and f11 is not None:
+        f11 = _c.wrong(f11, path, "Code", "string", co)
+    f12 = g("PageNumber", UNSET)
+    if f12.__class__ is not int and f12 is not UNSET and f12 is not None:
+        f12 = _c.integer(_LENIENT, f12, path, "PageNumber", co, True)
+    f13 = g("JobProgress", UNSET)
+    if f13.__class__ is list:
         p = path + "/JobProgress/"
-        v = [
+        f13 = [
             _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(v)
+            for i, x in enumerate(f13)
         ]
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "JobProgress", "array", co)
-    f13 = v
-    v = g("AnalysisJobProgress", UNSET)
-    if v.__class__ is list:
+    elif f13 is not UNSET and f13 is not None:
+        f13 = _c.wrong(f13, path, "JobProgress", "array", co)
+    f14 = g("AnalysisJobProgress", UNSET)
+    if f14.__class__ is list:
         p = path + "/AnalysisJobProgress/"
-        v = [
+        f14 = [
             _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(v)
+            for i, x in enumerate(f14)
         ]
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "AnalysisJobProgress", "array", co)
-    f14 = v
-    v = g("SubDistributedJobStatus", UNSET)
-    if v.__class__ is list:
+    elif f14 is not UNSET and f14 is not None:
+        f14 = _c.wrong(f14, path, "AnalysisJobProgress", "array", co)
+    f15 = g("SubDistributedJobStatus", UNSET)
+    if f15.__class__ is list:
         p = path + "/SubDistributedJobStatus/"
-        v = [
+        f15 = [
             _dec_SubDistributedJobStatus(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(v)
+            for i, x in enumerate(f15)
         ]
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "SubDistributedJobStatus", "array", co)
-    f15 = v
-    v = g("FullNetCheckJobStatus", UNSET)
-    if v.__class__ is list:
+    elif f15 is not UNSET and f15 is not None:
+        f15 = _c.wrong(f15, path, "SubDistributedJobStatus", "array", co)
+    f16 = g("FullNetCheckJobStatus", UNSET)
+    if f16.__class__ is list:
         p = path + "/FullNetCheckJobStatus/"
-        v = [
+        f16 = [
             _dec_FullNetCheckJobStatus(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(v)
+            for i, x in enumerate(f16)
         ]
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "FullNetCheckJobStatus", "array", co)
-    f16 = v
-    v = g("NetworkDiagnosisResult", UNSET)
-    if v.__class__ is dict:
-        v = _dec_NetworkDiagnosisResult(v, path + "/NetworkDiagnosisResult", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "NetworkDiagnosisResult", "object", co)
-    f17 = v
+    elif f16 is not UNSET and f16 is not None:
+        f16 = _c.wrong(f16, path, "FullNetCheckJobStatus", "array", co)
+    f17 = g("NetworkDiagnosisResult", UNSET)
+    if f17.__class__ is dict:
+        f17 = _dec_NetworkDiagnosisResult(f17, path + "/NetworkDiagnosisResult", co)
+    elif f17 is not UNSET and f17 is not None:
+        f17 = _c.wrong(f17, path, "NetworkDiagnosisResult", "object", co)
     extra = None if _K_DescribePreCheckStatusResponse.issuperset(d) else _c.extras(d, _K_DescribePreCheckStatusResponse, path, co, True)
     return DescribePreCheckStatusResponse(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, extra)
 
@@ -563,120 +545,95 @@ def _enc_DescribePreCheckStatusResponse(o: DescribePreCheckStatusResponse) -> di
 
 def _dec_ProgressInfo(d: dict[str, Any], path: str, co: list[Note]) -> ProgressInfo:
     g = d.get
-    v = g("Skip", UNSET)
-    if v.__class__ is not bool and v is not UNSET and v is not None:
-        v = _c.boolean(_LENIENT, v, path, "Skip", co, True)
-    f0 = v
-    v = g("FinishTime", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "FinishTime", co, True)
-    f1 = v
-    v = g("IgnoreFlag", UNSET)
-    if v.__class__ is str:
-        v = _M_IgnoreFlag.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(IgnoreFlag, v, path, "IgnoreFlag", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "IgnoreFlag", "string", co)
-    f2 = v
-    v = g("DelaySeconds", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "DelaySeconds", co, True)
-    f3 = v
-    v = g("DdlSql", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "DdlSql", co, True)
-    f4 = v
-    v = g("State", UNSET)
-    if v.__class__ is str:
-        v = _M_ProgressState.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(ProgressState, v, path, "State", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "State", "string", co)
-    f5 = v
-    v = g("BootTime", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "BootTime", co, True)
-    f6 = v
-    v = g("Item", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Item", co, True)
-    f7 = v
-    v = g("Sub", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Sub", co, True)
-    f8 = v
-    v = g("Total", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "Total", co, True)
-    f9 = v
-    v = g("TargetNames", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "TargetNames", co, True)
-    f10 = v
-    v = g("CanSkip", UNSET)
-    if v.__class__ is not bool and v is not UNSET and v is not None:
-        v = _c.boolean(_LENIENT, v, path, "CanSkip", co, True)
-    f11 = v
-    v = g("Names", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Names", co, True)
-    f12 = v
-    v = g("ErrDetail", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "ErrDetail", co, True)
-    f13 = v
-    v = g("DiffRow", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "DiffRow", co, True)
-    f14 = v
-    v = g("JobId", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "JobId", co, True)
-    f15 = v
-    v = g("SourceSchema", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "SourceSchema", co, True)
-    f16 = v
-    v = g("DestSchema", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "DestSchema", co, True)
-    f17 = v
-    v = g("ParentObj", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "ParentObj", co, True)
-    f18 = v
-    v = g("ErrMsg", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "ErrMsg", co, True)
-    f19 = v
-    v = g("OrderNum", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "OrderNum", co, True)
-    f20 = v
-    v = g("RepairMethod", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "RepairMethod", co, True)
-    f21 = v
-    v = g("Id", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Id", co, True)
-    f22 = v
-    v = g("Current", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Current", co, True)
-    f23 = v
-    v = g("Logs", UNSET)
-    if v.__class__ is list:
+    f0 = g("Skip", UNSET)
+    if f0.__class__ is not bool and f0 is not UNSET and f0 is not None:
+        f0 = _c.boolean(_LENIENT, f0, path, "Skip", co, True)
+    f1 = g("FinishTime", UNSET)
+    if f1.__class__ is not str and f1 is not UNSET and f1 is not None:
+        f1 = _c.string(_LENIENT, f1, path, "FinishTime", co, True)
+    f2 = g("IgnoreFlag", UNSET)
+    if f2.__class__ is str:
+        f2 = _M_IgnoreFlag.get(f2, f2)
+        if f2.__class__ is str:
+            f2 = _c.unknown(IgnoreFlag, f2, path, "IgnoreFlag", co)
+    elif f2 is not UNSET and f2 is not None:
+        f2 = _c.wrong(f2, path, "IgnoreFlag", "string", co)
+    f3 = g("DelaySeconds", UNSET)
+    if f3.__class__ is not int and f3 is not UNSET and f3 is not None:
+        f3 = _c.integer(_LENIENT, f3, path, "DelaySeconds", co, True)
+    f4 = g("DdlSql", UNSET)
+    if f4.__class__ is not str and f4 is not UNSET and f4 is not None:
+        f4 = _c.string(_LENIENT, f4, path, "DdlSql", co, True)
+    f5 = g("State", UNSET)
+    if f5.__class__ is str:
+        f5 = _M_ProgressState.get(f5, f5)
+        if f5.__class__ is str:
+            f5 = _c.unknown(ProgressState, f5, path, "State", co)
+    elif f5 is not UNSET and f5 is not None:
+        f5 = _c.wrong(f5, path, "State", "string", co)
+    f6 = g("BootTime", UNSET)
+    if f6.__class__ is not str and f6 is not UNSET and f6 is not None:
+        f6 = _c.string(_LENIENT, f6, path, "BootTime", co, True)
+    f7 = g("Item", UNSET)
+    if f7.__class__ is not str and f7 is not UNSET and f7 is not None:
+        f7 = _c.string(_LENIENT, f7, path, "Item", co, True)
+    f8 = g("Sub", UNSET)
+    if f8.__class__ is not str and f8 is not UNSET and f8 is not None:
+        f8 = _c.string(_LENIENT, f8, path, "Sub", co, True)
+    f9 = g("Total", UNSET)
+    if f9.__class__ is not int and f9 is not UNSET and f9 is not None:
+        f9 = _c.integer(_LENIENT, f9, path, "Total", co, True)
+    f10 = g("TargetNames", UNSET)
+    if f10.__class__ is not str and f10 is not UNSET and f10 is not None:
+        f10 = _c.string(_LENIENT, f10, path, "TargetNames", co, True)
+    f11 = g("CanSkip", UNSET)
+    if f11.__class__ is not bool and f11 is not UNSET and f11 is not None:
+        f11 = _c.boolean(_LENIENT, f11, path, "CanSkip", co, True)
+    f12 = g("Names", UNSET)
+    if f12.__class__ is not str and f12 is not UNSET and f12 is not None:
+        f12 = _c.string(_LENIENT, f12, path, "Names", co, True)
+    f13 = g("ErrDetail", UNSET)
+    if f13.__class__ is not str and f13 is not UNSET and f13 is not None:
+        f13 = _c.string(_LENIENT, f13, path, "ErrDetail", co, True)
+    f14 = g("DiffRow", UNSET)
+    if f14.__class__ is not int and f14 is not UNSET and f14 is not None:
+        f14 = _c.integer(_LENIENT, f14, path, "DiffRow", co, True)
+    f15 = g("JobId", UNSET)
+    if f15.__class__ is not str and f15 is not UNSET and f15 is not None:
+        f15 = _c.string(_LENIENT, f15, path, "JobId", co, True)
+    f16 = g("SourceSchema", UNSET)
+    if f16.__class__ is not str and f16 is not UNSET and f16 is not None:
+        f16 = _c.string(_LENIENT, f16, path, "SourceSchema", co, True)
+    f17 = g("DestSchema", UNSET)
+    if f17.__class__ is not str and f17 is not UNSET and f17 is not None:
+        f17 = _c.string(_LENIENT, f17, path, "DestSchema", co, True)
+    f18 = g("ParentObj", UNSET)
+    if f18.__class__ is not str and f18 is not UNSET and f18 is not None:
+        f18 = _c.string(_LENIENT, f18, path, "ParentObj", co, True)
+    f19 = g("ErrMsg", UNSET)
+    if f19.__class__ is not str and f19 is not UNSET and f19 is not None:
+        f19 = _c.string(_LENIENT, f19, path, "ErrMsg", co, True)
+    f20 = g("OrderNum", UNSET)
+    if f20.__class__ is not int and f20 is not UNSET and f20 is not None:
+        f20 = _c.integer(_LENIENT, f20, path, "OrderNum", co, True)
+    f21 = g("RepairMethod", UNSET)
+    if f21.__class__ is not str and f21 is not UNSET and f21 is not None:
+        f21 = _c.string(_LENIENT, f21, path, "RepairMethod", co, True)
+    f22 = g("Id", UNSET)
+    if f22.__class__ is not str and f22 is not UNSET and f22 is not None:
+        f22 = _c.string(_LENIENT, f22, path, "Id", co, True)
+    f23 = g("Current", UNSET)
+    if f23.__class__ is not str and f23 is not UNSET and f23 is not None:
+        f23 = _c.string(_LENIENT, f23, path, "Current", co, True)
+    f24 = g("Logs", UNSET)
+    if f24.__class__ is list:
         p = path + "/Logs/"
-        v = [
+        f24 = [
             _dec_JobLog(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(v)
+            for i, x in enumerate(f24)
         ]
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "Logs", "array", co)
-    f24 = v
+    elif f24 is not UNSET and f24 is not None:
+        f24 = _c.wrong(f24, path, "Logs", "array", co)
     extra = None if _K_ProgressInfo.issuperset(d) else _c.extras(d, _K_ProgressInfo, path, co, True)
     return ProgressInfo(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, extra)
 
@@ -766,26 +723,22 @@ def _enc_ProgressInfo(o: ProgressInfo) -> dict[str, Any]:
 
 def _dec_JobLog(d: dict[str, Any], path: str, co: list[Note]) -> JobLog:
     g = d.get
-    v = g("ErrData", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "ErrData", co, True)
-    f0 = v
-    v = g("ErrMsg", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "ErrMsg", co, True)
-    f1 = v
-    v = g("LogLevel", UNSET)
-    if v.__class__ is str:
-        v = _M_LogLevel.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(LogLevel, v, path, "LogLevel", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "LogLevel", "string", co)
-    f2 = v
-    v = g("ErrType", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "ErrType", co, True)
-    f3 = v
+    f0 = g("ErrData", UNSET)
+    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
+        f0 = _c.string(_LENIENT, f0, path, "ErrData", co, True)
+    f1 = g("ErrMsg", UNSET)
+    if f1.__class__ is not str and f1 is not UNSET and f1 is not None:
+        f1 = _c.string(_LENIENT, f1, path, "ErrMsg", co, True)
+    f2 = g("LogLevel", UNSET)
+    if f2.__class__ is str:
+        f2 = _M_LogLevel.get(f2, f2)
+        if f2.__class__ is str:
+            f2 = _c.unknown(LogLevel, f2, path, "LogLevel", co)
+    elif f2 is not UNSET and f2 is not None:
+        f2 = _c.wrong(f2, path, "LogLevel", "string", co)
+    f3 = g("ErrType", UNSET)
+    if f3.__class__ is not str and f3 is not UNSET and f3 is not None:
+        f3 = _c.string(_LENIENT, f3, path, "ErrType", co, True)
     extra = None if _K_JobLog.issuperset(d) else _c.extras(d, _K_JobLog, path, co, True)
     return JobLog(f0, f1, f2, f3, extra)
 
@@ -812,48 +765,41 @@ def _enc_JobLog(o: JobLog) -> dict[str, Any]:
 
 def _dec_SubDistributedJobStatus(d: dict[str, Any], path: str, co: list[Note]) -> SubDistributedJobStatus:
     g = d.get
-    v = g("JobName", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "JobName", co, True)
-    f0 = v
-    v = g("State", UNSET)
-    if v.__class__ is str:
-        v = _M_JobState.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(JobState, v, path, "State", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "State", "string", co)
-    f1 = v
-    v = g("JobId", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "JobId", co, True)
-    f2 = v
-    v = g("ErrorItem", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "ErrorItem", co, True)
-    f3 = v
-    v = g("Code", UNSET)
-    if v.__class__ is str:
-        v = _M_TaskCode.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(TaskCode, v, path, "Code", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "Code", "string", co)
-    f4 = v
-    v = g("Total", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "Total", co, True)
-    f5 = v
-    v = g("JobProgress", UNSET)
-    if v.__class__ is list:
+    f0 = g("JobName", UNSET)
+    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
+        f0 = _c.string(_LENIENT, f0, path, "JobName", co, True)
+    f1 = g("State", UNSET)
+    if f1.__class__ is str:
+        f1 = _M_JobState.get(f1, f1)
+        if f1.__class__ is str:
+            f1 = _c.unknown(JobState, f1, path, "State", co)
+    elif f1 is not UNSET and f1 is not None:
+        f1 = _c.wrong(f1, path, "State", "string", co)
+    f2 = g("JobId", UNSET)
+    if f2.__class__ is not str and f2 is not UNSET and f2 is not None:
+        f2 = _c.string(_LENIENT, f2, path, "JobId", co, True)
+    f3 = g("ErrorItem", UNSET)
+    if f3.__class__ is not int and f3 is not UNSET and f3 is not None:
+        f3 = _c.integer(_LENIENT, f3, path, "ErrorItem", co, True)
+    f4 = g("Code", UNSET)
+    if f4.__class__ is str:
+        f4 = _M_TaskCode.get(f4, f4)
+        if f4.__class__ is str:
+            f4 = _c.unknown(TaskCode, f4, path, "Code", co)
+    elif f4 is not UNSET and f4 is not None:
+        f4 = _c.wrong(f4, path, "Code", "string", co)
+    f5 = g("Total", UNSET)
+    if f5.__class__ is not int and f5 is not UNSET and f5 is not None:
+        f5 = _c.integer(_LENIENT, f5, path, "Total", co, True)
+    f6 = g("JobProgress", UNSET)
+    if f6.__class__ is list:
         p = path + "/JobProgress/"
-        v = [
+        f6 = [
             _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(v)
+            for i, x in enumerate(f6)
         ]
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "JobProgress", "array", co)
-    f6 = v
+    elif f6 is not UNSET and f6 is not None:
+        f6 = _c.wrong(f6, path, "JobProgress", "array", co)
     extra = None if _K_SubDistributedJobStatus.issuperset(d) else _c.extras(d, _K_SubDistributedJobStatus, path, co, True)
     return SubDistributedJobStatus(f0, f1, f2, f3, f4, f5, f6, extra)
 
@@ -889,84 +835,70 @@ def _enc_SubDistributedJobStatus(o: SubDistributedJobStatus) -> dict[str, Any]:
 
 def _dec_FullNetCheckJobStatus(d: dict[str, Any], path: str, co: list[Note]) -> FullNetCheckJobStatus:
     g = d.get
-    v = g("JobName", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "JobName", co, True)
-    f0 = v
-    v = g("State", UNSET)
-    if v.__class__ is str:
-        v = _M_CheckResult.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(CheckResult, v, path, "State", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "State", "string", co)
-    f1 = v
-    v = g("JobId", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "JobId", co, True)
-    f2 = v
-    v = g("ErrorItem", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "ErrorItem", co, True)
-    f3 = v
-    v = g("Code", UNSET)
-    if v.__class__ is str:
-        v = _M_TaskCode.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(TaskCode, v, path, "Code", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "Code", "string", co)
-    f4 = v
-    v = g("Total", UNSET)
-    if v.__class__ is not int and v is not UNSET and v is not None:
-        v = _c.integer(_LENIENT, v, path, "Total", co, True)
-    f5 = v
-    v = g("HostRegion", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "HostRegion", co, True)
-    f6 = v
-    v = g("SrcRegion", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "SrcRegion", co, True)
-    f7 = v
-    v = g("DestRegion", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "DestRegion", co, True)
-    f8 = v
-    v = g("SrcRegionCidr", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "SrcRegionCidr", co, True)
-    f9 = v
-    v = g("DestRegionCidr", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "DestRegionCidr", co, True)
-    f10 = v
-    v = g("SourceEndpointType", UNSET)
-    if v.__class__ is str:
-        v = _M_EndpointAccessType.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(EndpointAccessType, v, path, "SourceEndpointType", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "SourceEndpointType", "string", co)
-    f11 = v
-    v = g("DestinationEndpointType", UNSET)
-    if v.__class__ is str:
-        v = _M_EndpointAccessType.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(EndpointAccessType, v, path, "DestinationEndpointType", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "DestinationEndpointType", "string", co)
-    f12 = v
-    v = g("JobProgress", UNSET)
-    if v.__class__ is list:
+    f0 = g("JobName", UNSET)
+    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
+        f0 = _c.string(_LENIENT, f0, path, "JobName", co, True)
+    f1 = g("State", UNSET)
+    if f1.__class__ is str:
+        f1 = _M_CheckResult.get(f1, f1)
+        if f1.__class__ is str:
+            f1 = _c.unknown(CheckResult, f1, path, "State", co)
+    elif f1 is not UNSET and f1 is not None:
+        f1 = _c.wrong(f1, path, "State", "string", co)
+    f2 = g("JobId", UNSET)
+    if f2.__class__ is not str and f2 is not UNSET and f2 is not None:
+        f2 = _c.string(_LENIENT, f2, path, "JobId", co, True)
+    f3 = g("ErrorItem", UNSET)
+    if f3.__class__ is not int and f3 is not UNSET and f3 is not None:
+        f3 = _c.integer(_LENIENT, f3, path, "ErrorItem", co, True)
+    f4 = g("Code", UNSET)
+    if f4.__class__ is str:
+        f4 = _M_TaskCode.get(f4, f4)
+        if f4.__class__ is str:
+            f4 = _c.unknown(TaskCode, f4, path, "Code", co)
+    elif f4 is not UNSET and f4 is not None:
+        f4 = _c.wrong(f4, path, "Code", "string", co)
+    f5 = g("Total", UNSET)
+    if f5.__class__ is not int and f5 is not UNSET and f5 is not None:
+        f5 = _c.integer(_LENIENT, f5, path, "Total", co, True)
+    f6 = g("HostRegion", UNSET)
+    if f6.__class__ is not str and f6 is not UNSET and f6 is not None:
+        f6 = _c.string(_LENIENT, f6, path, "HostRegion", co, True)
+    f7 = g("SrcRegion", UNSET)
+    if f7.__class__ is not str and f7 is not UNSET and f7 is not None:
+        f7 = _c.string(_LENIENT, f7, path, "SrcRegion", co, True)
+    f8 = g("DestRegion", UNSET)
+    if f8.__class__ is not str and f8 is not UNSET and f8 is not None:
+        f8 = _c.string(_LENIENT, f8, path, "DestRegion", co, True)
+    f9 = g("SrcRegionCidr", UNSET)
+    if f9.__class__ is not str and f9 is not UNSET and f9 is not None:
+        f9 = _c.string(_LENIENT, f9, path, "SrcRegionCidr", co, True)
+    f10 = g("DestRegionCidr", UNSET)
+    if f10.__class__ is not str and f10 is not UNSET and f10 is not None:
+        f10 = _c.string(_LENIENT, f10, path, "DestRegionCidr", co, True)
+    f11 = g("SourceEndpointType", UNSET)
+    if f11.__class__ is str:
+        f11 = _M_EndpointAccessType.get(f11, f11)
+        if f11.__class__ is str:
+            f11 = _c.unknown(EndpointAccessType, f11, path, "SourceEndpointType", co)
+    elif f11 is not UNSET and f11 is not None:
+        f11 = _c.wrong(f11, path, "SourceEndpointType", "string", co)
+    f12 = g("DestinationEndpointType", UNSET)
+    if f12.__class__ is str:
+        f12 = _M_EndpointAccessType.get(f12, f12)
+        if f12.__class__ is str:
+            f12 = _c.unknown(EndpointAccessType, f12, path, "DestinationEndpointType", co)
+    elif f12 is not UNSET and f12 is not None:
+        f12 = _c.wrong(f12, path, "DestinationEndpointType", "string", co)
+    f13 = g("JobProgress", UNSET)
+    if f13.__class__ is list:
         p = path + "/JobProgress/"
-        v = [
+        f13 = [
             _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(v)
+            for i, x in enumerate(f13)
         ]
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "JobProgress", "array", co)
-    f13 = v
+    elif f13 is not UNSET and f13 is not None:
+        f13 = _c.wrong(f13, path, "JobProgress", "array", co)
     extra = None if _K_FullNetCheckJobStatus.issuperset(d) else _c.extras(d, _K_FullNetCheckJobStatus, path, co, True)
     return FullNetCheckJobStatus(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, extra)
 
@@ -1023,20 +955,18 @@ def _enc_FullNetCheckJobStatus(o: FullNetCheckJobStatus) -> dict[str, Any]:
 
 def _dec_NetworkDiagnosisResult(d: dict[str, Any], path: str, co: list[Note]) -> NetworkDiagnosisResult:
     g = d.get
-    v = g("ModelVersion", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "ModelVersion", co, True)
-    f0 = v
-    v = g("Diagnosis", UNSET)
-    if v.__class__ is list:
+    f0 = g("ModelVersion", UNSET)
+    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
+        f0 = _c.string(_LENIENT, f0, path, "ModelVersion", co, True)
+    f1 = g("Diagnosis", UNSET)
+    if f1.__class__ is list:
         p = path + "/Diagnosis/"
-        v = [
+        f1 = [
             _dec_NetworkDiagnosisReport(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(v)
+            for i, x in enumerate(f1)
         ]
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "Diagnosis", "array", co)
-    f1 = v
+    elif f1 is not UNSET and f1 is not None:
+        f1 = _c.wrong(f1, path, "Diagnosis", "array", co)
     extra = None if _K_NetworkDiagnosisResult.issuperset(d) else _c.extras(d, _K_NetworkDiagnosisResult, path, co, True)
     return NetworkDiagnosisResult(f0, f1, extra)
 
@@ -1057,30 +987,25 @@ def _enc_NetworkDiagnosisResult(o: NetworkDiagnosisResult) -> dict[str, Any]:
 
 def _dec_NetworkDiagnosisReport(d: dict[str, Any], path: str, co: list[Note]) -> NetworkDiagnosisReport:
     g = d.get
-    v = g("EndpointType", UNSET)
-    if v.__class__ is str:
-        v = _M_DiagnosisEndpointType.get(v, v)
-        if v.__class__ is str:
-            v = _c.unknown(DiagnosisEndpointType, v, path, "EndpointType", co)
-    elif v is not UNSET and v is not None:
-        v = _c.wrong(v, path, "EndpointType", "string", co)
-    f0 = v
-    v = g("Code", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Code", co, True)
-    f1 = v
-    v = g("CnDocUrl", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "CnDocUrl", co, True)
-    f2 = v
-    v = g("InternationalDocUrl", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "InternationalDocUrl", co, True)
-    f3 = v
-    v = g("Result", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Result", co, True)
-    f4 = v
+    f0 = g("EndpointType", UNSET)
+    if f0.__class__ is str:
+        f0 = _M_DiagnosisEndpointType.get(f0, f0)
+        if f0.__class__ is str:
+            f0 = _c.unknown(DiagnosisEndpointType, f0, path, "EndpointType", co)
+    elif f0 is not UNSET and f0 is not None:
+        f0 = _c.wrong(f0, path, "EndpointType", "string", co)
+    f1 = g("Code", UNSET)
+    if f1.__class__ is not str and f1 is not UNSET and f1 is not None:
+        f1 = _c.string(_LENIENT, f1, path, "Code", co, True)
+    f2 = g("CnDocUrl", UNSET)
+    if f2.__class__ is not str and f2 is not UNSET and f2 is not None:
+        f2 = _c.string(_LENIENT, f2, path, "CnDocUrl", co, True)
+    f3 = g("InternationalDocUrl", UNSET)
+    if f3.__class__ is not str and f3 is not UNSET and f3 is not None:
+        f3 = _c.string(_LENIENT, f3, path, "InternationalDocUrl", co, True)
+    f4 = g("Result", UNSET)
+    if f4.__class__ is not str and f4 is not UNSET and f4 is not None:
+        f4 = _c.string(_LENIENT, f4, path, "Result", co, True)
     extra = None if _K_NetworkDiagnosisReport.issuperset(d) else _c.extras(d, _K_NetworkDiagnosisReport, path, co, True)
     return NetworkDiagnosisReport(f0, f1, f2, f3, f4, extra)
 
@@ -1110,28 +1035,23 @@ def _enc_NetworkDiagnosisReport(o: NetworkDiagnosisReport) -> dict[str, Any]:
 
 def _dec_ErrorResponse(d: dict[str, Any], path: str, co: list[Note]) -> ErrorResponse:
     g = d.get
-    v = g("RequestId", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "RequestId", co, True)
-    f0 = v
-    v = g("HostId", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "HostId", co, True)
-    f1 = v
-    v = g("Code", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Code", co, True)
-    f2 = v
-    v = g("Message", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Message", co, True)
-    f3 = v
-    v = g("Recommend", UNSET)
-    if v.__class__ is not str and v is not UNSET and v is not None:
-        v = _c.string(_LENIENT, v, path, "Recommend", co, True)
-    f4 = v
-    v = g("AccessDeniedDetail", UNSET)
-    f5 = v
+    f0 = g("RequestId", UNSET)
+    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
+        f0 = _c.string(_LENIENT, f0, path, "RequestId", co, True)
+    f1 = g("HostId", UNSET)
+    if f1.__class__ is not str and f1 is not UNSET and f1 is not None:
+        f1 = _c.string(_LENIENT, f1, path, "HostId", co, True)
+    f2 = g("Code", UNSET)
+    if f2.__class__ is not str and f2 is not UNSET and f2 is not None:
+        f2 = _c.string(_LENIENT, f2, path, "Code", co, True)
+    f3 = g("Message", UNSET)
+    if f3.__class__ is not str and f3 is not UNSET and f3 is not None:
+        f3 = _c.string(_LENIENT, f3, path, "Message", co, True)
+    f4 = g("Recommend", UNSET)
+    if f4.__class__ is not str and f4 is not UNSET and f4 is not None:
+        f4 = _c.string(_LENIENT, f4, path, "Recommend", co, True)
+    f5 = g("AccessDeniedDetail", UNSET)
+
     extra = None if _K_ErrorResponse.issuperset(d) else _c.extras(d, _K_ErrorResponse, path, co, True)
     return ErrorResponse(f0, f1, f2, f3, f4, f5, extra)
 
