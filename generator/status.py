@@ -10,6 +10,7 @@ where the toolkit was installed without its generation dependencies.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -193,7 +194,7 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
-    return " ".join(str(value).split())  # RepairMethod-style trailing "\t\n", embedded newlines
+    return " ".join(str(value).split())  # trailing "\t\n", embedded newlines: one line a cell
 
 
 def _clip(text: str, width: int | None) -> str:
@@ -356,9 +357,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     colour = args.format == "text" and (args.color == "always" or (
         args.color == "auto" and out.isatty() and "NO_COLOR" not in os.environ))
     api = _Api(package, spec)
+    bad_setup: tuple[type[BaseException], ...] = (ValueError, *api.usage_errors)
     try:
         client = api.client_class(region_id=args.region, endpoint=args.endpoint)
-    except (ValueError, *api.usage_errors) as exc:
+    except bad_setup as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     with client:
@@ -388,10 +390,9 @@ def _look(client: Any, api: _Api, args: argparse.Namespace, params: dict[str, An
         items = [i for i in (page if isinstance(page, list) else []) if isinstance(i, dict)]
         total = _count(body.get(spec["total_field"])) if spec["total_field"] else None
         if total is not None and total > len(items):
-            try:  # every page, so the bar counts every item
+            # Every page, so the bar counts every item; on an error the bar shows the first page.
+            with contextlib.suppress(api.base.ClientError):
                 items = _snapshot(client, spec, params, args.page_size).items
-            except api.base.ClientError:
-                pass  # the bar shows the first page; the waiter goes on
         counts = rows.counts(items)
         bar.update(body.get(spec["state_field"]), counts["failed"] + counts["warning"] + counts["passed"],
                    total if total is not None else len(items))

@@ -94,7 +94,7 @@ def load_source(explicit: str | None) -> Source:
     found = importlib.util.find_spec(name)
     if found is None or not found.submodule_search_locations:
         raise LookupError(f"{name!r} is not an importable package")
-    folder = Path(list(found.submodule_search_locations)[0])
+    folder = Path(next(iter(found.submodule_search_locations)))
     files = _package_files(folder)
     init = files.get("__init__.py", b"").decode("utf-8", "replace")
     m = re.search(r'^SPEC_SHA256 = "([0-9a-f]{64})"', init, re.MULTILINE)

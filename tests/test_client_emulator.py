@@ -8,10 +8,10 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from dts_precheck import errors
 from dts_precheck._core import DeadlineExceeded, RetryPolicy
 from dts_precheck.client import DtsClient
+
 from generator.emulator import Emulator
 
 FAST = RetryPolicy(max_attempts=8, base_delay_s=0.01, max_delay_s=0.05, deadline_s=20,

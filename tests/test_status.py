@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 import yaml
+from dts_precheck import _spec
 from emulator_process import CREDENTIALS, mock_server
 from other_api import OTHER_SPEC
 from scripted_server import KEYS, Reply, Request, error, scripted
 
-from dts_precheck import _spec
 from generator.cli import main
 from generator.errors import SpecError
 from generator.pipeline import compile_spec, generate
@@ -323,3 +323,8 @@ def test_the_command_is_generic_over_another_api(tmp_path: Path, capsys: pytest.
     assert rows[0] == ["w5", "black"] and len(rows) == 10
     assert "ListWidgets Shelf=top" in out and "2 pages" in out  # pages 0 and 1 of the maximum size, 7
     assert [(r.params["Page"], r.params["Limit"]) for r in server.requests] == [("0", "7"), ("1", "7")]
+
+
+def test_a_spec_without_x_cli_has_no_status_command(other_pkg: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = status(capsys, "--package", other_pkg.__name__, "--endpoint", "http://127.0.0.1:9")
+    assert code == 2 and "declares no status command" in err

@@ -8,7 +8,6 @@ generated package); this module only binds them to what the spec says.
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import Callable
@@ -41,7 +40,7 @@ _CONFIG = _r.ServiceConfig(
     error_from_body=DtsApiError.from_body,
     error_root=_spec.ERROR_ROOT,
     error_shape=_spec.ERROR_SHAPE,
-    logger=logging.getLogger(__package__ or "dts_precheck"),
+    logger_name=__package__ or "dts_precheck",
 )
 
 

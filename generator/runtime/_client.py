@@ -7,13 +7,12 @@ ServiceConfig built from the spec and adds one typed method per operation.
 from __future__ import annotations
 
 import json
-import logging
 import math
-import platform
 import random
+import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ._base import OpenStrEnum, RequestValidationError, ResponseParseError, TransportError
@@ -61,7 +60,7 @@ class ServiceConfig:
     error_from_body: Callable[[dict[str, Any], int], Exception]
     error_root: str
     error_shape: Shape
-    logger: logging.Logger = field(default_factory=lambda: logging.getLogger("spec_client"))
+    logger_name: str = "spec_client"
 
 
 def default_retry(config: ServiceConfig) -> RetryPolicy:
@@ -131,7 +130,7 @@ class BaseClient:
         else:
             self.retry = retry
         self.user_agent = user_agent or (
-            f"{config.package}/{config.version} Python/{platform.python_version()}"
+            f"{config.package}/{config.version} Python/{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
         )
         self.validate_requests = validate_requests
         self._clock, self._sleep = clock, sleep
@@ -154,7 +153,9 @@ class BaseClient:
 
     # -- one call -----------------------------------------------------------------------------------
     def _invoke(self, action: str, params: dict[str, str], decode: Callable[[Any], T], xml_shape: Shape) -> T:
-        log = self._config.logger
+        import logging  # here, not at the top: importing the client stays cheap
+
+        log = logging.getLogger(self._config.logger_name)
 
         def attempt(budget_s: float) -> T:
             started = time.perf_counter()

@@ -13,27 +13,27 @@ import contextlib
 import enum
 import hashlib
 import hmac
-import http.client
 import math
 import os
 import random
 import re
-import select
-import socket
-import ssl
 import threading
 import time
-import uuid
-import xml.etree.ElementTree as ET
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, NamedTuple, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeAlias, TypeVar
 from urllib.parse import unquote, urlsplit
-from urllib.request import getproxies, proxy_bypass
 
 from ._base import ClientError, TransportError
+
+if TYPE_CHECKING:
+    # Imported where used instead: the transport's and XML's modules cost more to import than all
+    # the rest, and a program that only parses or signs should not pay for them.
+    import http.client
+    import socket
+    import ssl
+    import xml.etree.ElementTree as ET
 
 __all__ = [
     "EMPTY_SHA256",
@@ -80,6 +80,27 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+class _Pattern:
+    """A regular expression compiled on first use, so importing this module stays cheap."""
+
+    __slots__ = ("_compiled", "_flags", "_source")
+
+    def __init__(self, source: Any, flags: int = 0) -> None:
+        self._source, self._flags = source, flags
+        self._compiled: re.Pattern[Any] | None = None
+
+    def _get(self) -> re.Pattern[Any]:
+        if self._compiled is None:
+            self._compiled = re.compile(self._source, self._flags)
+        return self._compiled
+
+    def match(self, text: Any) -> re.Match[Any] | None:
+        return self._get().match(text)
+
+    def search(self, text: Any) -> re.Match[Any] | None:
+        return self._get().search(text)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -245,7 +266,7 @@ class CredentialSource:
 
 _UNRESERVED: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 _ENCODED_BYTE: Final = tuple(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256))
-_PLAIN: Final = re.compile(r"[A-Za-z0-9\-_.~]*\Z")
+_PLAIN: Final = _Pattern(r"[A-Za-z0-9\-_.~]*\Z")
 
 
 def percent_encode(value: str) -> str:
@@ -275,7 +296,7 @@ def utc_timestamp(now: float | None = None) -> str:
 
 def new_nonce() -> str:
     """A fresh signature nonce (the server refuses a nonce it has seen recently)."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def _check_timestamp(value: str, max_skew_s: float | None, now: Callable[[], float]) -> None:
@@ -466,7 +487,7 @@ def sign_v3(
     return out
 
 
-_HEX64: Final = re.compile(r"[0-9a-f]{64}\Z")
+_HEX64: Final = _Pattern(r"[0-9a-f]{64}\Z")
 
 
 def _parse_v3_authorization(value: str) -> tuple[str, list[str], str]:
@@ -551,7 +572,7 @@ def verify_v3(
 # ---------------------------------------------------------------------------------------------------
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-_LABEL: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\Z")
+_LABEL: Final = _Pattern(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\Z")
 
 
 class Endpoint(NamedTuple):
@@ -720,6 +741,7 @@ def _parse_proxy(url: str) -> tuple[str, int, str | None]:
 
 
 def _looks_dropped(sock: socket.socket | None) -> bool:
+    import select
     # An idle keep-alive socket that is readable has hit EOF (the server closed it) or holds stray
     # bytes: either way it cannot carry the next request.
     if sock is None:
@@ -759,6 +781,9 @@ class HttpTransport:
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
         self._system_proxies = proxies is None
+        import ssl
+        from urllib.request import getproxies
+
         self._proxies = {k.lower(): v for k, v in (getproxies() if proxies is None else proxies).items() if v}
         self._ssl = ssl_context if ssl_context is not None else ssl.create_default_context()
         self._max_idle = max_idle_per_host
@@ -836,9 +861,12 @@ class HttpTransport:
         if no_proxy is not None:
             return _no_proxy_match(host, port, no_proxy)
         # No NO_PROXY: fall back on the platform's rules (registry / macOS settings) like urllib.
+        from urllib.request import proxy_bypass
+
         return self._system_proxies and bool(proxy_bypass(host))
 
     def _new_connection(self, route: _Route) -> http.client.HTTPConnection:
+        import http.client
         timeout = self.connect_timeout_s
         if route.proxy_host is None:
             if route.scheme == "https":
@@ -892,6 +920,7 @@ class HttpTransport:
         body: bytes | None,
         deadline: float,
     ) -> Response:
+        import http.client
         where = f"{route.scheme}://{route.host}:{route.port}"
         if route.proxy_host is not None:
             where += f" via proxy {route.proxy_host}:{route.proxy_port}"
@@ -938,6 +967,7 @@ class HttpTransport:
     def _read_body(
         self, response: http.client.HTTPResponse, sock: socket.socket, deadline: float, where: str
     ) -> bytes:
+        import http.client
         # Read in chunks so the whole body, not each socket read, stays within the budget.
         chunks: list[bytes] = []
         size = 0
@@ -959,6 +989,7 @@ class HttpTransport:
             raise TransportError(f"reading the response from {where} failed: {exc!r}") from exc
 
     def _gunzip(self, raw: bytes, where: str) -> bytes:
+        import zlib
         # Bounded: a small gzip bomb must not become gigabytes in memory.
         decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
@@ -1108,13 +1139,13 @@ FieldShape: TypeAlias = str | tuple[str, Any]
 Shape: TypeAlias = Mapping[str, FieldShape]
 
 _MAX_DEPTH: Final = 100
-_FORBIDDEN_DECL: Final = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_XML_DECL_ENCODING: Final = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_FORBIDDEN_DECL: Final = _Pattern(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_XML_DECL_ENCODING: Final = _Pattern(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 _UTF8_NAMES: Final = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
-_INT_TEXT: Final = re.compile(r"-?[0-9]+\Z")
-_NUMBER_TEXT: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
-_XML_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
-_XML_BAD_CHAR: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_INT_TEXT: Final = _Pattern(r"-?[0-9]+\Z")
+_NUMBER_TEXT: Final = _Pattern(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
+_XML_NAME: Final = _Pattern(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+_XML_BAD_CHAR: Final = _Pattern("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _refuse_unsafe(data: bytes) -> bytes:
@@ -1242,6 +1273,7 @@ def xml_to_dict(data: bytes, shape: Shape, *, root: str | None = None) -> dict[s
     """Parse an XML response into the dict the equivalent JSON would give, guided by `shape`
     (the fields of the root element). Refuses DOCTYPE/ENTITY before parsing. `root`, when given,
     must be the root element's name."""
+    import xml.etree.ElementTree as ET
     body = _refuse_unsafe(data)
     try:
         element = ET.fromstring(body)

@@ -1,0 +1,119 @@
+"""Client costs side by side with Alibaba's official Python SDK (alibabacloud-dts20200101):
+import time (`python -X importtime`, a fresh process each) and client CPU per call against a loopback server."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from common import ROOT, SAMPLE
+
+CALLS = 300
+OURS = "import dts_precheck.client"
+THEIRS = "from alibabacloud_dts20200101.client import Client"
+
+
+def _top_level(statement: str) -> dict[str, int] | None:
+    """Top-level modules the statement imported -> cumulative microseconds, in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], capture_output=True,
+                          text=True, cwd=ROOT, env={"PYTHONPATH": f"{ROOT}/generated"})
+    if done.returncode != 0:
+        return None
+    found = {}
+    for line in done.stderr.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line)
+        if m and len(m.group(2)) == 1:  # top-level imports: their cumulative times add up
+            found[m.group(3)] = int(m.group(1))
+    return found
+
+
+def _import_us(statement: str) -> float | None:
+    """Import time of the statement alone, interpreter start-up (site, encodings) left out; best of 5."""
+    startup = set(_top_level("pass") or {})
+    best = None
+    for _ in range(5):
+        found = _top_level(statement)
+        if found is None:
+            return None
+        total = sum(us for name, us in found.items() if name not in startup)
+        best = total if best is None else min(best, total)
+    return best
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    body = SAMPLE.read_bytes()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    do_GET = do_POST
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _cpu_per_call(call: Any) -> float:
+    call()  # warm up: connection, caches
+    started = time.process_time()
+    for _ in range(CALLS):
+        call()
+    return (time.process_time() - started) / CALLS
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT / "generated"))
+    print("\n## client import time (python -X importtime, fresh process, best of 5)")
+    ours = _import_us(OURS)
+    theirs = _import_us(THEIRS)
+    print(f"  dts_precheck.client                {ours / 1000 if ours else float('nan'):8.1f} ms   1.00x")
+    if theirs:
+        print(f"  official SDK client                {theirs / 1000:8.1f} ms   {theirs / ours:5.1f}x slower "
+              "(target: at least 10x)" if ours else "")
+    else:
+        print("  official SDK not installed (make bench installs the bench extra)")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    from dts_precheck.client import DtsClient
+
+    ours_client = DtsClient(endpoint=f"http://127.0.0.1:{port}", access_key_id="ak", access_key_secret="sk")
+    ours_cpu = _cpu_per_call(lambda: ours_client.describe_pre_check_status(dts_job_id="j", job_code="01"))
+    print(f"\n## client CPU per call against a loopback server (process CPU time, {CALLS} calls, server "
+          "in a thread of the same process for both)")
+    print(f"  DtsClient.describe_pre_check_status {ours_cpu * 1e6:8.0f} µs   1.00x")
+    try:
+        from alibabacloud_dts20200101 import models
+        from alibabacloud_dts20200101.client import Client
+        from alibabacloud_tea_openapi import models as open_api_models
+    except ImportError:
+        print("  official SDK not installed")
+        return
+    config = open_api_models.Config(access_key_id="ak", access_key_secret="sk", endpoint=f"127.0.0.1:{port}",
+                                    protocol="http", region_id="cn-hangzhou")
+    sdk = Client(config)
+    request = models.DescribePreCheckStatusRequest(dts_job_id="j", job_code="01")
+    theirs_cpu = _cpu_per_call(lambda: sdk.describe_pre_check_status(request))
+    print(f"  official SDK describe_pre_check_status {theirs_cpu * 1e6:5.0f} µs   {theirs_cpu / ours_cpu:5.1f}x "
+          "more (target: at least 3x)")
+    json.dumps({})
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
