@@ -114,7 +114,10 @@ def _vendor(args: argparse.Namespace) -> int:
 
 
 def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    # `python -m generator` would otherwise call itself __main__.py in usage lines.
+    prog = "python -m generator" if os.path.basename(sys.argv[0]) == "__main__.py" else None
     p = argparse.ArgumentParser(
+        prog=prog,
         description="Spec-driven toolkit: generate a typed, standard-library-only client package from an "
         "OpenAPI 3.1 spec with x- extensions.",
         epilog=EPILOG,
