@@ -332,6 +332,17 @@ def test_paginator_raises_a_clear_error_on_a_lying_server(lie: str) -> None:
     assert server.calls() <= 6
 
 
+@pytest.mark.parametrize(("items", "size", "pages"), [(45, 10, 5), (40, 10, 5), (0, 10, 1), (3, 10, 1)])
+def test_without_a_total_the_paginator_ends_at_a_short_or_empty_page(items: int, size: int, pages: int) -> None:
+    job = PagedJob(items, "no-total")
+    with scripted(job) as server, client(server.url) as c:
+        # max_pages only bounds a broken paginator here; a correct one stops long before
+        pager = c.paginate_describe_pre_check_status(dts_job_id="j", job_code="01", page_size=size, max_pages=50)
+        got = [i.id for i in pager.items()]
+    assert got == [str(i) for i in range(items)]
+    assert server.calls() == pages
+
+
 def test_paginator_max_pages_and_default_page_size() -> None:
     job = PagedJob(100, "no-total")
     with scripted(job) as server, client(server.url) as c:

@@ -252,10 +252,22 @@ def _named(wire: str, attr: str) -> str:
     return f"{wire} ({attr})" if wire != attr else wire
 
 
+def _absent(wire: str, attr: str, value: Any, required: bool) -> bool:
+    """None means "not sent"; for a required parameter that is an error."""
+    if value is None and required:
+        raise RequestValidationError(_named(wire, attr), "is required")
+    return value is None
+
+
+def _check_bounds(wire: str, attr: str, value: float, minimum: float | None, maximum: float | None) -> None:
+    if minimum is not None and value < minimum:
+        raise RequestValidationError(_named(wire, attr), f"must be at least {minimum:g}, not {value}")
+    if maximum is not None and value > maximum:
+        raise RequestValidationError(_named(wire, attr), f"must be at most {maximum:g}, not {value}")
+
+
 def put_string(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool) -> None:
-    if value is None:
-        if required:
-            raise RequestValidationError(_named(wire, attr), "is required")
+    if _absent(wire, attr, value, required):
         return
     if check and not isinstance(value, str):
         raise RequestValidationError(_named(wire, attr), f"must be a string, not {type(value).__name__}")
@@ -264,9 +276,7 @@ def put_string(out: dict[str, str], wire: str, attr: str, value: Any, required: 
 
 def put_enum(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool,
              values: type[OpenStrEnum]) -> None:
-    if value is None:
-        if required:
-            raise RequestValidationError(_named(wire, attr), "is required")
+    if _absent(wire, attr, value, required):
         return
     text = value._value_ if isinstance(value, OpenStrEnum) else value
     if check and (not isinstance(text, str) or text not in values._value2member_map_):
@@ -277,37 +287,28 @@ def put_enum(out: dict[str, str], wire: str, attr: str, value: Any, required: bo
 
 def put_integer(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool,
                 minimum: float | None = None, maximum: float | None = None) -> None:
-    if value is None:
-        if required:
-            raise RequestValidationError(_named(wire, attr), "is required")
+    if _absent(wire, attr, value, required):
         return
     if check:
         if isinstance(value, bool) or not isinstance(value, int):
             raise RequestValidationError(_named(wire, attr), f"must be an integer, not {type(value).__name__}")
-        if minimum is not None and value < minimum:
-            raise RequestValidationError(_named(wire, attr), f"must be at least {minimum:g}, not {value}")
-        if maximum is not None and value > maximum:
-            raise RequestValidationError(_named(wire, attr), f"must be at most {maximum:g}, not {value}")
+        _check_bounds(wire, attr, value, minimum, maximum)
     out[wire] = str(value)
 
 
 def put_number(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool,
                minimum: float | None = None, maximum: float | None = None) -> None:
-    if value is not None and check and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                        or not math.isfinite(value)):
-        raise RequestValidationError(_named(wire, attr), f"must be a finite number, not {value!r}")
-    put_integer(out, wire, attr, value, required, False)
-    if value is not None and check:
-        if minimum is not None and value < minimum:
-            raise RequestValidationError(_named(wire, attr), f"must be at least {minimum:g}")
-        if maximum is not None and value > maximum:
-            raise RequestValidationError(_named(wire, attr), f"must be at most {maximum:g}")
+    if _absent(wire, attr, value, required):
+        return
+    if check:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise RequestValidationError(_named(wire, attr), f"must be a finite number, not {value!r}")
+        _check_bounds(wire, attr, value, minimum, maximum)
+    out[wire] = str(value)
 
 
 def put_boolean(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool) -> None:
-    if value is None:
-        if required:
-            raise RequestValidationError(_named(wire, attr), "is required")
+    if _absent(wire, attr, value, required):
         return
     if check and not isinstance(value, bool):
         raise RequestValidationError(_named(wire, attr), f"must be True or False, not {value!r}")
