@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("schema", nargs="?", type=Path, default=DEFAULT_SCHEMA)
     parser.add_argument("--lenient", type=json.loads, default=DEFAULT_LENIENT, help="lenient policy as JSON")
     args = parser.parse_args(argv)
+    print("\n## validators: compiled from the spec vs jsonschema (every error) and fastjsonschema (first error)")
     for path in (args.document, args.schema):
         if not path.exists():
             parser.error(f"{path} does not exist (run the generator first for the default schema)")
