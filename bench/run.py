@@ -19,8 +19,7 @@ def main() -> int:
     for name in SECTIONS:
         if not (Path(__file__).parent / f"{name}.py").exists():
             continue
-        module = importlib.import_module(name)
-        module.main(*([[]] if name == "bench_validators" else []))
+        importlib.import_module(name).main()
     print(f"\n(total {time.perf_counter() - started:.1f} s)")
     return 0
 
