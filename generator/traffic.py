@@ -319,16 +319,17 @@ def _check_one(file: str) -> FileReport:
 class Progress:
     """A progress bar on a terminal for runs over a second; silent when stderr is not a terminal."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
-        self.total, self.done, self.stream = total, 0, stream
-        self.started = time.monotonic()
+    def __init__(self, total: int, stream: TextIO = sys.stderr,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.total, self.done, self.stream, self.clock = total, 0, stream, clock
+        self.started = clock()
         self.enabled = stream.isatty() and total > 1
         self.shown = False
         self.last = 0.0
 
     def step(self) -> None:
         self.done += 1
-        now = time.monotonic()
+        now = self.clock()
         if not self.enabled or now - self.started < 1.0 or (now - self.last < 0.1 and self.done < self.total):
             return
         self.last, self.shown = now, True

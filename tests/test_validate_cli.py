@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import subprocess
 import sys
@@ -223,3 +224,33 @@ def test_a_100_mb_document(tmp_path: Path) -> None:
     result = run(str(path), "--format", "json", timeout=300)
     found, summary = findings(result)
     assert result.returncode == 0 and found == [] and summary["documents"] == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal_and_only_after_a_second() -> None:
+    from generator.traffic import Progress
+
+    now = [0.0]
+    screen = _Terminal()
+    bar = Progress(100, screen, clock=lambda: now[0])
+    for _ in range(10):
+        now[0] += 0.05
+        bar.step()
+    assert screen.getvalue() == ""  # a quick run shows nothing
+    for _ in range(90):
+        now[0] += 0.05
+        bar.step()
+    bar.close()
+    drawn = screen.getvalue()
+    assert "100/100 files" in drawn and "[##############################]" in drawn
+    assert drawn.endswith("\r")  # the bar is wiped at the end
+    piped = io.StringIO()
+    quiet = Progress(100, piped, clock=lambda: now[0])
+    for _ in range(100):
+        now[0] += 0.05
+        quiet.step()
+    assert piped.getvalue() == ""
