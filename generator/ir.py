@@ -117,7 +117,6 @@ class Model:
 
 @dataclass(frozen=True)
 class EnumMember:
-    name: str
     value: str
     description: str
 
@@ -424,14 +423,8 @@ class _Builder:
         if schema.get("type") != "string" or not all(isinstance(v, str) for v in values):
             self.fail(at, "a value set must be `type: string` with string values")
         descriptions = schema.get("x-enum-descriptions") or {}
-        members: list[EnumMember] = []
-        used: set[str] = set()
-        for v in values:
-            member = _member_name(str(v))
-            while member in used:
-                member += "_"
-            used.add(member)
-            members.append(EnumMember(member, str(v), str(descriptions.get(v, ""))))
+        # Member names are datamodel-code-generator's, in the model layer; the IR keeps values and meanings.
+        members = [EnumMember(str(v), str(descriptions.get(v, ""))) for v in values]
         return Enum(name, tuple(members), bool(schema.get("x-open-enum", False)), schema.get("description", ""))
 
     def model(self, name: str, schema: dict[str, Any]) -> Model:
@@ -815,15 +808,6 @@ def _with_nullable(p: Property, nullable: bool) -> Property:
     from dataclasses import replace
 
     return replace(p, nullable=nullable)
-
-
-def _member_name(value: str) -> str:
-    name = re.sub(r"\W+", "_", value).strip("_")
-    if not name or name[0].isdigit():
-        name = "V_" + name
-    if keyword.iskeyword(name) or name.startswith("_"):
-        name += "_"
-    return name
 
 
 def build(doc: Document) -> IR:

@@ -67,9 +67,8 @@ def _record_lines(node: yaml.Node, at: Pointer, lines: dict[Pointer, int]) -> No
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = (*at, str(key.value))
-            lines[child] = key.start_mark.line + 1
             _record_lines(value, child, lines)
-            lines[child] = key.start_mark.line + 1
+            lines[child] = key.start_mark.line + 1  # a field is where its key is, not where its value starts
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _record_lines(item, (*at, i), lines)

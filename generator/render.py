@@ -41,7 +41,6 @@ def environment() -> jinja2.Environment:
     )
     env.filters["pyrepr"] = _pyrepr
     env.filters["pointer_token"] = lambda s: str(s).replace("~", "~0").replace("/", "~1")
-    env.filters["docstring"] = _docstring
     env.filters["snake_case"] = snake
     env.filters["add_suffix"] = lambda s, suffix: s + suffix
     # isort-style, as ruff's RUF022 wants `__all__`: CONSTANTS, then Classes, then functions.
@@ -67,24 +66,6 @@ def _pyrepr(value: Any) -> str:
         inner = ", ".join(_pyrepr(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     return repr(value)
-
-
-def _docstring(text: str, indent: int = 4) -> str:
-    text = " ".join((text or "").split()).replace("\\", "\\\\").replace('"""', "'''")
-    if not text:
-        return ""
-    pad = " " * indent
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > 100 - indent:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    lines.append(line)
-    if len(lines) == 1:
-        return f'{pad}"""{lines[0]}"""'
-    return f'{pad}"""' + lines[0] + "\n" + "\n".join(pad + ln for ln in lines[1:]) + f'\n{pad}"""'
 
 
 # ---------------------------------------------------------------- model layer via datamodel-code-generator
