@@ -249,7 +249,8 @@ def enum_list(cls: type[OpenStrEnum], members: Mapping[str, Any], values: list[A
     out: list[Any] = []
     for i, v in enumerate(values):
         if v.__class__ is str:
-            out.append(members.get(v) or unknown(cls, v, path, str(i), co))
+            member = members.get(v)  # not `or`: a member whose value is "" is falsy
+            out.append(member if member is not None else unknown(cls, v, path, str(i), co))
         elif v is None and nullable:
             out.append(v)
         else:
