@@ -28,7 +28,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.runtime import _core
+from generator.runtime import _core, _http
 from generator.runtime._base import ClientError, TransportError
 
 # ---------------------------------------------------------------------------------------------------
@@ -289,9 +289,9 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture
-def transport() -> Iterator[_core.HttpTransport]:
+def transport() -> Iterator[_http.HttpTransport]:
     # No proxies from the environment of whoever runs the tests.
-    with _core.HttpTransport(connect_timeout_s=2, read_timeout_s=2, proxies={}) as t:
+    with _http.HttpTransport(connect_timeout_s=2, read_timeout_s=2, proxies={}) as t:
         yield t
 
 
@@ -300,7 +300,7 @@ def transport() -> Iterator[_core.HttpTransport]:
 # ---------------------------------------------------------------------------------------------------
 
 
-def test_round_trip_headers_and_body(server: Server, transport: _core.HttpTransport) -> None:
+def test_round_trip_headers_and_body(server: Server, transport: _http.HttpTransport) -> None:
     response = transport.request(
         "POST", server.base + "/echo?a=1&b=%20", {"Host": "signed.example:1", "X-Acs-Thing": "v"}, b"payload"
     )
@@ -314,7 +314,7 @@ def test_round_trip_headers_and_body(server: Server, transport: _core.HttpTransp
     assert seen["headers"]["Accept-Encoding"] == "gzip"
 
 
-def test_keep_alive_reuses_one_connection(server: Server, transport: _core.HttpTransport) -> None:
+def test_keep_alive_reuses_one_connection(server: Server, transport: _http.HttpTransport) -> None:
     for i in range(5):
         response = transport.request("GET", f"{server.base}/echo?i={i}")
         assert json.loads(response.body)["on_connection"] == i + 1
@@ -322,13 +322,13 @@ def test_keep_alive_reuses_one_connection(server: Server, transport: _core.HttpT
     assert transport.connections_opened == 1
 
 
-def test_connection_close_is_respected(server: Server, transport: _core.HttpTransport) -> None:
+def test_connection_close_is_respected(server: Server, transport: _http.HttpTransport) -> None:
     assert transport.request("GET", server.base + "/close").body == b"bye"
     assert transport.request("GET", server.base + "/echo").status == 200
     assert server.connections == 2
 
 
-def test_gzip_is_requested_and_unpacked(server: Server, transport: _core.HttpTransport) -> None:
+def test_gzip_is_requested_and_unpacked(server: Server, transport: _http.HttpTransport) -> None:
     response = transport.request("GET", server.base + "/gzip")
     assert response.body == GZIP_PAYLOAD
     assert response.headers["content-encoding"] == "gzip"
@@ -336,7 +336,7 @@ def test_gzip_is_requested_and_unpacked(server: Server, transport: _core.HttpTra
 
 
 def test_bad_gzip_and_gzip_bombs_fail_cleanly(server: Server) -> None:
-    with _core.HttpTransport(proxies={}, max_response_bytes=10_000) as small:
+    with _http.HttpTransport(proxies={}, max_response_bytes=10_000) as small:
         with pytest.raises(TransportError, match="gzip"):
             small.request("GET", server.base + "/badgzip")
         with pytest.raises(TransportError, match="exceeds"):
@@ -344,7 +344,7 @@ def test_bad_gzip_and_gzip_bombs_fail_cleanly(server: Server) -> None:
 
 
 def test_idle_connection_closed_by_server_is_replaced() -> None:
-    with running(idle_timeout=0.2) as srv, _core.HttpTransport(proxies={}) as transport:
+    with running(idle_timeout=0.2) as srv, _http.HttpTransport(proxies={}) as transport:
         assert transport.request("GET", srv.base + "/echo").status == 200
         time.sleep(0.5)  # the server closes the idle keep-alive connection
         assert transport.request("GET", srv.base + "/echo").status == 200
@@ -353,7 +353,7 @@ def test_idle_connection_closed_by_server_is_replaced() -> None:
 
 
 def test_reused_connection_dropped_mid_request_reconnects_once(
-    server: Server, transport: _core.HttpTransport
+    server: Server, transport: _http.HttpTransport
 ) -> None:
     assert transport.request("GET", server.base + "/drop-second").status == 200
     # Same connection: the server reads the request and hangs up; the transport retries on a new one.
@@ -363,7 +363,7 @@ def test_reused_connection_dropped_mid_request_reconnects_once(
     assert [r["on_connection"] for r in server.requests] == [1, 2, 1]
 
 
-def test_fresh_connection_dropped_is_not_retried(server: Server, transport: _core.HttpTransport) -> None:
+def test_fresh_connection_dropped_is_not_retried(server: Server, transport: _http.HttpTransport) -> None:
     with pytest.raises(TransportError) as info:
         transport.request("GET", server.base + "/drop")
     assert not isinstance(info.value, TimeoutError)
@@ -371,14 +371,14 @@ def test_fresh_connection_dropped_is_not_retried(server: Server, transport: _cor
     assert len(server.requests) == 1
 
 
-def test_reconnect_happens_only_once(server: Server, transport: _core.HttpTransport) -> None:
+def test_reconnect_happens_only_once(server: Server, transport: _http.HttpTransport) -> None:
     assert transport.request("GET", server.base + "/echo").status == 200
     with pytest.raises(TransportError):
         transport.request("GET", server.base + "/drop")  # reused, dropped; fresh, dropped again: error
     assert [r["path"] for r in server.requests] == ["/echo", "/drop", "/drop"]
 
 
-def test_connection_refused_is_a_transport_error(transport: _core.HttpTransport) -> None:
+def test_connection_refused_is_a_transport_error(transport: _http.HttpTransport) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
@@ -389,7 +389,7 @@ def test_connection_refused_is_a_transport_error(transport: _core.HttpTransport)
 
 
 def test_read_timeout(server: Server) -> None:
-    with _core.HttpTransport(connect_timeout_s=1, read_timeout_s=0.2, proxies={}) as transport:
+    with _http.HttpTransport(connect_timeout_s=1, read_timeout_s=0.2, proxies={}) as transport:
         start = time.monotonic()
         with pytest.raises(_core.RequestTimeoutError) as info:
             transport.request("GET", server.base + "/slow")
@@ -398,21 +398,21 @@ def test_read_timeout(server: Server) -> None:
     assert isinstance(info.value, TimeoutError) and isinstance(info.value, TransportError)
 
 
-def test_the_budget_caps_the_read_timeout(server: Server, transport: _core.HttpTransport) -> None:
+def test_the_budget_caps_the_read_timeout(server: Server, transport: _http.HttpTransport) -> None:
     start = time.monotonic()
     with pytest.raises(_core.RequestTimeoutError):
         transport.request("GET", server.base + "/slow", budget_s=0.2)
     assert time.monotonic() - start < 0.5
 
 
-def test_no_budget_left_times_out_before_connecting(server: Server, transport: _core.HttpTransport) -> None:
+def test_no_budget_left_times_out_before_connecting(server: Server, transport: _http.HttpTransport) -> None:
     with pytest.raises(_core.RequestTimeoutError) as info:
         transport.request("GET", server.base + "/echo", budget_s=0.0)
     assert info.value.phase == "connect"
     assert server.requests == []
 
 
-def test_threads_share_the_pool_safely(server: Server, transport: _core.HttpTransport) -> None:
+def test_threads_share_the_pool_safely(server: Server, transport: _http.HttpTransport) -> None:
     results: list[int] = []
     errors: list[BaseException] = []
 
@@ -435,7 +435,7 @@ def test_threads_share_the_pool_safely(server: Server, transport: _core.HttpTran
 
 
 def test_closed_transport_refuses(server: Server) -> None:
-    transport = _core.HttpTransport(proxies={})
+    transport = _http.HttpTransport(proxies={})
     assert transport.request("GET", server.base + "/echo").status == 200
     transport.close()
     transport.close()  # idempotent
@@ -446,7 +446,7 @@ def test_closed_transport_refuses(server: Server) -> None:
 def test_http_proxy_gets_absolute_url_and_credentials(server: Server) -> None:
     with running(ProxyHandler) as proxy:
         proxies = {"http": f"http://us%40er:p%3Aw@127.0.0.1:{proxy.port}"}
-        with _core.HttpTransport(proxies=proxies) as transport:
+        with _http.HttpTransport(proxies=proxies) as transport:
             assert transport.request("GET", server.base + "/echo?x=1").body == b"via-proxy"
         seen = proxy.requests[0]
         assert seen["path"] == f"{server.base}/echo?x=1"
@@ -457,7 +457,7 @@ def test_http_proxy_gets_absolute_url_and_credentials(server: Server) -> None:
 def test_no_proxy_bypasses_the_proxy(server: Server) -> None:
     with running(ProxyHandler) as proxy:
         proxies = {"http": f"http://127.0.0.1:{proxy.port}", "no": "localhost, 127.0.0.1"}
-        with _core.HttpTransport(proxies=proxies) as transport:
+        with _http.HttpTransport(proxies=proxies) as transport:
             assert transport.request("GET", server.base + "/echo").status == 200
         assert proxy.requests == [] and len(server.requests) == 1
 
@@ -472,10 +472,10 @@ def test_proxy_environment_variables_are_honoured(server: Server, monkeypatch: p
     _clear_proxy_env(monkeypatch)
     with running(ProxyHandler) as proxy:
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
-        with _core.HttpTransport() as transport:
+        with _http.HttpTransport() as transport:
             assert transport.request("GET", server.base + "/echo").body == b"via-proxy"
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        with _core.HttpTransport() as transport:
+        with _http.HttpTransport() as transport:
             assert transport.request("GET", server.base + "/echo").status == 200
         assert len(proxy.requests) == 1 and len(server.requests) == 1
 
@@ -483,7 +483,7 @@ def test_proxy_environment_variables_are_honoured(server: Server, monkeypatch: p
 def test_https_goes_through_a_connect_tunnel() -> None:
     with running(ProxyHandler) as proxy:
         proxy.refuse_connect = True
-        transport = _core.HttpTransport(proxies={"https": f"127.0.0.1:{proxy.port}"})
+        transport = _http.HttpTransport(proxies={"https": f"127.0.0.1:{proxy.port}"})
         with transport, pytest.raises(TransportError, match="403"):
             transport.request("GET", "https://svc.example.invalid/")
         assert proxy.requests[0]["method"] == "CONNECT"
@@ -514,14 +514,14 @@ def tls_server(tls_files: tuple[Path, Path]) -> Iterator[Server]:
 
 
 def test_tls_is_verified_by_default(tls_server: Server) -> None:
-    with _core.HttpTransport(proxies={}) as transport, pytest.raises(TransportError) as info:
+    with _http.HttpTransport(proxies={}) as transport, pytest.raises(TransportError) as info:
         transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo")
     assert isinstance(info.value.__cause__, ssl.SSLCertVerificationError)
 
 
 def test_tls_with_a_trusted_ca_and_keep_alive(tls_server: Server, tls_files: tuple[Path, Path]) -> None:
     context = ssl.create_default_context(cafile=str(tls_files[0]))
-    with _core.HttpTransport(proxies={}, ssl_context=context) as transport:
+    with _http.HttpTransport(proxies={}, ssl_context=context) as transport:
         for _ in range(3):
             assert transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo").status == 200
     assert tls_server.connections == 1
@@ -531,7 +531,7 @@ def test_tls_through_a_connect_tunnel(tls_server: Server, tls_files: tuple[Path,
     context = ssl.create_default_context(cafile=str(tls_files[0]))
     with running(ProxyHandler) as proxy:
         proxies = {"https": f"http://127.0.0.1:{proxy.port}"}
-        with _core.HttpTransport(proxies=proxies, ssl_context=context) as transport:
+        with _http.HttpTransport(proxies=proxies, ssl_context=context) as transport:
             response = transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo?t=1")
             assert json.loads(response.body)["path"] == "/echo?t=1"
         assert proxy.requests[0] == {
@@ -547,7 +547,7 @@ LOCAL = _core.Credentials("AK-local", "local-secret")
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_v3_signed_request_verifies_on_the_server(
-    server: Server, transport: _core.HttpTransport, method: str
+    server: Server, transport: _http.HttpTransport, method: str
 ) -> None:
     endpoint = _core.resolve_endpoint(None, server.base, {}, "unused")
     body = b'{"x": 1}' if method == "POST" else b""
@@ -571,7 +571,7 @@ def test_v3_signed_request_verifies_on_the_server(
     assert transport.request(method, tampered, headers, body).body == b"mismatch"
 
 
-def test_v2_signed_request_verifies_on_the_server(server: Server, transport: _core.HttpTransport) -> None:
+def test_v2_signed_request_verifies_on_the_server(server: Server, transport: _http.HttpTransport) -> None:
     query = _core.build_v2_query(
         "POST",
         "SomeAction",
@@ -743,7 +743,7 @@ def test_server_delay_past_the_deadline_stops_without_sleeping() -> None:
 
 def test_retry_after_header_in_milliseconds() -> None:
     policy = _core.RetryPolicy(retry_after_header="x-acs-retry-after")
-    assert policy.retry_after_s(_core.Headers([("X-Acs-Retry-After", "1500")])) == 1.5
+    assert policy.retry_after_s(_http.Headers([("X-Acs-Retry-After", "1500")])) == 1.5
     assert policy.retry_after_s({"x-acs-retry-after": " 250 "}) == 0.25
     assert policy.retry_after_s({"X-ACS-RETRY-AFTER": "0"}) == 0.0
     for bad in ("soon", "-5", "nan", "inf", ""):
@@ -838,17 +838,17 @@ def test_policy_validation() -> None:
         _core.RetryPolicy(base_delay_s=-1)
 
 
-def test_retries_over_the_real_transport(server: Server, transport: _core.HttpTransport) -> None:
+def test_retries_over_the_real_transport(server: Server, transport: _http.HttpTransport) -> None:
     policy = _core.RetryPolicy(
         max_attempts=4, base_delay_s=0.01, deadline_s=10, retry_after_header="x-acs-retry-after"
     )
 
     class Unavailable(Exception):
-        def __init__(self, response: _core.Response) -> None:
+        def __init__(self, response: _http.Response) -> None:
             super().__init__(response.status)
             self.response = response
 
-    def attempt(budget: float) -> _core.Response:
+    def attempt(budget: float) -> _http.Response:
         response = transport.request("GET", server.base + "/flaky", budget_s=budget)
         if response.status >= 500:
             raise Unavailable(response)

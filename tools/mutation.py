@@ -29,6 +29,7 @@ SUITE = [
     "tests/test_validator_compiler.py",
     "tests/test_core_signing.py",
     "tests/test_core_xml.py",
+    "tests/test_http_wire.py",
 ]
 
 
@@ -78,6 +79,12 @@ MUTANTS = [
            r"kind = ERROR_CLASSES\.get\(code, cls\)", "kind = cls"),
     Mutant("expired token never refreshes credentials", f"{PKG}/_client.py",
            r"            if refresh:\n                return RetryDecision\.refresh\(\)\n", ""),
+    Mutant("request writer lets CR LF into a header value", "generator/runtime/_http.py",
+           r'block\.count\("\\n"\) == len\(send\)', "True"),
+    Mutant("HTTP/1.0 responses keep the connection open", "generator/runtime/_http.py",
+           r'will_close = close or \(version == "HTTP/1\.0" and not keep_alive\)', "will_close = close"),
+    Mutant("chunked body keeps the chunk-size lines", "generator/runtime/_http.py",
+           r"parts\.append\(self\.exact\(size\)\)", "parts.append(size_text.encode() + self.exact(size))"),
 ]
 
 

@@ -2,23 +2,27 @@
 # Do not edit: change the spec and run `make generate`.
 """The Data Transmission Service DescribePreCheckStatus client: one typed method per operation, paginators and waiters.
 
-The transport, signing and retry loop live in `_client` and `_core` (hand-written, shared by every
+The transport, signing and retry loop live in `_client`, `_core` and `_http` (hand-written, shared by every
 generated package); this module only binds them to what the spec says.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _client as _r
 from . import _spec
-from ._core import CredentialsProvider, HttpTransport, RetryPolicy
+from ._core import CredentialsProvider, RetryPolicy
 from ._paging import Paginator, wait_until
 from .errors import DtsApiError, PreCheckFailedError
 from .models import DescribePreCheckStatusResponse, StructType, TaskCode
+
+if TYPE_CHECKING:
+    import random
+
+    from ._http import HttpTransport
 
 __all__ = ["DtsClient", "Paginator", "RetryPolicy"]
 

@@ -9,7 +9,6 @@ traffic and records each acceptance in `.notes`; strict parsing raises ParseErro
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1085,6 +1084,8 @@ def _enc_ErrorResponse(o: ErrorResponse) -> dict[str, Any]:
 def parse_response(raw: bytes | str | dict[str, Any], strict: bool = False) -> DescribePreCheckStatusResponse:
     """Parse a response body (bytes or text of JSON, or an already decoded object)."""
     if isinstance(raw, (bytes, str)):
+        import json  # here: a program that only builds models does not pay for importing it
+
         try:
             raw = json.loads(raw)
         except (ValueError, RecursionError) as exc:

@@ -6,21 +6,17 @@ ServiceConfig built from the spec and adds one typed method per operation.
 
 from __future__ import annotations
 
-import json
 import math
-import random
 import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._base import OpenStrEnum, RequestValidationError, ResponseParseError, TransportError
 from ._core import (
     CredentialSource,
     CredentialsProvider,
-    HttpTransport,
-    Response,
     RetryDecision,
     RetryPolicy,
     Shape,
@@ -34,6 +30,12 @@ from ._core import (
     utc_timestamp,
     xml_to_dict,
 )
+
+if TYPE_CHECKING:
+    import logging
+    import random
+
+    from ._http import HttpTransport, Response
 
 T = TypeVar("T")
 
@@ -122,7 +124,11 @@ class BaseClient:
         else:
             connect = read = float(timeout)
         self._owns_transport = transport is None
-        self._transport = transport or HttpTransport(connect_timeout_s=connect, read_timeout_s=read)
+        if transport is None:
+            from ._http import HttpTransport  # here: sockets and TLS are for clients, not for parsing
+
+            transport = HttpTransport(connect_timeout_s=connect, read_timeout_s=read)
+        self._transport = transport
         if retry is None:
             self.retry = default_retry(config)
         elif isinstance(retry, int):
@@ -134,7 +140,12 @@ class BaseClient:
         )
         self.validate_requests = validate_requests
         self._clock, self._sleep = clock, sleep
-        self._rng = rng or random.Random()
+        if rng is None:
+            import random
+
+            rng = random.Random()
+        self._rng = rng
+        self._log: logging.Logger | None = None
 
     def __repr__(self) -> str:
         # Never the credentials: only where requests go and how they are signed.
@@ -153,9 +164,11 @@ class BaseClient:
 
     # -- one call -----------------------------------------------------------------------------------
     def _invoke(self, action: str, params: dict[str, str], decode: Callable[[Any], T], xml_shape: Shape) -> T:
-        import logging  # here, not at the top: importing the client stays cheap
+        log = self._log
+        if log is None:
+            import logging  # here, not at the top: importing the client stays cheap
 
-        log = logging.getLogger(self._config.logger_name)
+            log = self._log = logging.getLogger(self._config.logger_name)
 
         def attempt(budget_s: float) -> T:
             started = time.perf_counter()
@@ -173,17 +186,17 @@ class BaseClient:
         creds = self._credentials.get()
         cfg = self._config
         if self.signature_version == "v3":
+            query = canonical_query(params)  # signed and sent as one string: what is signed is what is sent
             headers = {"host": self.endpoint.host_header, "user-agent": self.user_agent,
                        "accept": "application/json"}
-            signed = sign_v3("POST", self.endpoint.base_path + "/", params, headers, b"", creds, timestamp=utc_timestamp(),
-                             nonce=new_nonce(), action=action, version=cfg.api_version)
-            url = self.endpoint.url("/?" + canonical_query(params))
+            signed = sign_v3("POST", self.endpoint.base_path + "/", query, headers, b"", creds,
+                             timestamp=utc_timestamp(), nonce=new_nonce(), action=action, version=cfg.api_version)
         else:
-            query = build_v2_query("POST", action, cfg.api_version, params, creds, timestamp=utc_timestamp(),
-                                   nonce=new_nonce(), response_format=self.response_format)
+            signed_query = build_v2_query("POST", action, cfg.api_version, params, creds, timestamp=utc_timestamp(),
+                                          nonce=new_nonce(), response_format=self.response_format)
+            query = canonical_query(signed_query)
             signed = {"user-agent": self.user_agent}
-            url = self.endpoint.url("/?" + canonical_query(query))
-        return self._transport.request("POST", url, signed, b"", budget_s=budget_s)
+        return self._transport.request("POST", self.endpoint.url("/?" + query), signed, b"", budget_s=budget_s)
 
     def _read(self, response: Response, decode: Callable[[Any], T], xml_shape: Shape) -> T:
         cfg = self._config
@@ -194,6 +207,8 @@ class BaseClient:
                 root = _xml_root(raw)
                 body: Any = xml_to_dict(raw, cfg.error_shape if root == cfg.error_root else xml_shape)
             else:
+                import json  # here: importing the package stays cheap (a repeat import is a dict lookup)
+
                 body = json.loads(raw)
         except (ValueError, RecursionError, XmlError) as exc:
             err = ResponseParseError(f"unreadable response body: {exc}", http_status=response.status, body=raw)

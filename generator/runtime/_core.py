@@ -1,5 +1,5 @@
 """The hand-tuned core of every generated client: credentials, request signing (V2 and V3) and
-its verification, endpoint resolution, an HTTP transport, the retry loop and safe XML.
+its verification, endpoint resolution, the retry loop and safe XML (the transport is in _http).
 
 Copied verbatim into every generated package, so it uses the standard library only and names no API:
 product, version, action, endpoint tables and retry rules arrive as arguments from generated code.
@@ -7,32 +7,24 @@ product, version, action, endpoint tables and retry rules arrive as arguments fr
 
 from __future__ import annotations
 
-import base64
+import _thread
 import codecs
-import contextlib
 import enum
-import hashlib
-import hmac
 import math
 import os
-import random
 import re
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeAlias, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from ._base import ClientError, TransportError
 
 if TYPE_CHECKING:
-    # Imported where used instead: the transport's and XML's modules cost more to import than all
-    # the rest, and a program that only parses or signs should not pay for them.
-    import http.client
-    import socket
-    import ssl
+    # Imported where used instead (hashing and HMAC in the signing functions, XML, random): each
+    # costs more to import than this module, and a program that only parses should not pay for them.
+    import random
     import xml.etree.ElementTree as ET
 
 __all__ = [
@@ -49,10 +41,7 @@ __all__ = [
     "Endpoint",
     "EndpointError",
     "FieldShape",
-    "Headers",
-    "HttpTransport",
     "RequestTimeoutError",
-    "Response",
     "RetryAction",
     "RetryDecision",
     "RetryPolicy",
@@ -240,7 +229,7 @@ class CredentialSource:
         self._provider = provider
         self._env_names = dict(env_names or {})
         self._environ = environ
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()  # threading.Lock itself, without importing threading
         self._current: Credentials | None = None
 
     def _resolve(self) -> Credentials:
@@ -249,6 +238,9 @@ class CredentialSource:
         )
 
     def get(self) -> Credentials:
+        current = self._current
+        if current is not None:
+            return current  # the common case needs no lock: one attribute read is atomic
         with self._lock:
             if self._current is None:
                 self._current = self._resolve()
@@ -290,8 +282,7 @@ def canonical_query(params: Mapping[str, str]) -> str:
 
 def utc_timestamp(now: float | None = None) -> str:
     """The signing timestamp format of both versions: %Y-%m-%dT%H:%M:%SZ in UTC."""
-    moment = datetime.now(UTC) if now is None else datetime.fromtimestamp(now, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
 
 
 def new_nonce() -> str:
@@ -300,6 +291,8 @@ def new_nonce() -> str:
 
 
 def _check_timestamp(value: str, max_skew_s: float | None, now: Callable[[], float]) -> None:
+    from datetime import UTC, datetime  # verifying is for servers: clients never import it
+
     try:
         moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
@@ -309,6 +302,8 @@ def _check_timestamp(value: str, max_skew_s: float | None, now: Callable[[], flo
 
 
 def _same(expected: str, given: str) -> bool:
+    import hmac
+
     # Constant-time comparison; bytes because compare_digest refuses non-ASCII str.
     return hmac.compare_digest(
         expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
@@ -333,6 +328,10 @@ def string_to_sign_v2(method: str, params: Mapping[str, str]) -> str:
 
 def sign_v2(method: str, params: Mapping[str, str], secret: str) -> str:
     """base64(HMAC-SHA1(secret + "&", StringToSign))."""
+    import base64
+    import hashlib
+    import hmac
+
     message = string_to_sign_v2(method, params).encode("utf-8")
     digest = hmac.new((secret + "&").encode("utf-8"), message, hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
@@ -416,31 +415,46 @@ def verify_v2(
 # ---------------------------------------------------------------------------------------------------
 
 V3_ALGORITHM: Final = "ACS3-HMAC-SHA256"
-EMPTY_SHA256: Final = hashlib.sha256(b"").hexdigest()
+EMPTY_SHA256: Final = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # sha256(b"")
 # Headers the verifier insists on seeing signed (besides every x-acs-* header that is present).
 _V3_REQUIRED: Final = ("host", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256")
 
 
 def canonical_request_v3(
-    method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], payload_hash: str
+    method: str, path: str, query: Mapping[str, str] | str, headers: Mapping[str, str], payload_hash: str
 ) -> tuple[str, str]:
     """(canonical request, signed header names joined by ';'). Every header given is signed.
 
-    `path` is the request path as sent on the wire (already encoded); RPC uses "/".
+    `path` is the request path as sent on the wire (already encoded); RPC uses "/". `query` is the
+    parameters, or a string that is already their canonical_query() (a client sends that same string).
     """
     lowered = {name.strip().lower(): value.strip() for name, value in headers.items()}
     names = sorted(lowered)
     canonical_headers = "".join([f"{name}:{lowered[name]}\n" for name in names])
     signed = ";".join(names)
-    lines = [method.upper(), path or "/", canonical_query(query), canonical_headers, signed, payload_hash]
+    canonical = query if isinstance(query, str) else canonical_query(query)
+    lines = [method.upper(), path or "/", canonical, canonical_headers, signed, payload_hash]
     return "\n".join(lines), signed
 
 
+def _sha256_hex(body: bytes) -> str:
+    if not body:
+        return EMPTY_SHA256  # every RPC call: no body
+    import hashlib
+
+    return hashlib.sha256(body).hexdigest()
+
+
 def string_to_sign_v3(canonical_request: str) -> str:
+    import hashlib
+
     return f"{V3_ALGORITHM}\n{hashlib.sha256(canonical_request.encode('utf-8')).hexdigest()}"
 
 
 def _v3_signature(secret: str, canonical_request: str) -> str:
+    import hashlib
+    import hmac
+
     message = string_to_sign_v3(canonical_request).encode("utf-8")
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
@@ -448,7 +462,7 @@ def _v3_signature(secret: str, canonical_request: str) -> str:
 def sign_v3(
     method: str,
     path: str,
-    query: Mapping[str, str],
+    query: Mapping[str, str] | str,
     headers: Mapping[str, str],
     body: bytes,
     credentials: Credentials,
@@ -462,7 +476,7 @@ def sign_v3(
 
     `headers` must hold `host` (exactly the Host the transport sends); everything in it is signed, so
     pass only headers nothing between client and server rewrites. `action`/`version` become
-    x-acs-action/x-acs-version when given.
+    x-acs-action/x-acs-version when given; `query` is as canonical_request_v3 takes it.
     """
     out = {name.strip().lower(): value for name, value in headers.items()}
     if "host" not in out:
@@ -475,7 +489,7 @@ def sign_v3(
         out["x-acs-version"] = version
     out["x-acs-date"] = timestamp
     out["x-acs-signature-nonce"] = nonce
-    payload_hash = hashlib.sha256(body).hexdigest()
+    payload_hash = _sha256_hex(body)
     out["x-acs-content-sha256"] = payload_hash
     if credentials.security_token:
         out["x-acs-security-token"] = credentials.security_token
@@ -554,7 +568,7 @@ def verify_v3(
     absent = [name for name in names if name not in received]
     if absent:
         raise SignatureError("missing", f"signed headers missing from the request: {', '.join(absent)}")
-    payload_hash = hashlib.sha256(body).hexdigest()
+    payload_hash = _sha256_hex(body)
     if not _same(payload_hash, received["x-acs-content-sha256"].strip()):
         raise SignatureError("mismatch", "the body does not match x-acs-content-sha256")
     _check_timestamp(received["x-acs-date"].strip(), max_skew_s, now)
@@ -652,358 +666,6 @@ def resolve_endpoint(
 
 
 # ---------------------------------------------------------------------------------------------------
-# HTTP transport
-# ---------------------------------------------------------------------------------------------------
-
-
-class Headers(Mapping[str, str]):
-    """Response headers: case-insensitive lookup; a repeated header reads as its values joined by ', '."""
-
-    __slots__ = ("_map", "_pairs")
-
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        self._pairs = list(pairs)
-        merged: dict[str, tuple[str, str]] = {}
-        for name, value in self._pairs:
-            key = name.lower()
-            merged[key] = (merged[key][0], f"{merged[key][1]}, {value}") if key in merged else (name, value)
-        self._map = merged
-
-    def __getitem__(self, name: str) -> str:
-        return self._map[name.lower()][1]
-
-    def __iter__(self) -> Iterator[str]:
-        return (original for original, _ in self._map.values())
-
-    def __len__(self) -> int:
-        return len(self._map)
-
-    def get_all(self, name: str) -> list[str]:
-        key = name.lower()
-        return [value for item, value in self._pairs if item.lower() == key]
-
-    def __repr__(self) -> str:
-        return f"Headers({self._pairs!r})"
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: Headers
-    body: bytes  # already gunzipped when the server sent Content-Encoding: gzip
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class _Route:
-    scheme: str
-    host: str
-    port: int
-    proxy_host: str | None = None
-    proxy_port: int = 0
-    proxy_auth: str | None = None
-
-
-class _StaleConnection(Exception):
-    """A reused keep-alive connection was already closed by the server (internal)."""
-
-
-def _no_proxy_match(host: str, port: int, no_proxy: str) -> bool:
-    # The semantics of urllib.request.proxy_bypass_environment: '*', or a DNS suffix match on the
-    # host or host:port, leading dots ignored.
-    if no_proxy.strip() == "*":
-        return True
-    host = host.lower()
-    hostport = f"{host}:{port}"
-    for raw in no_proxy.split(","):
-        name = raw.strip().lstrip(".").lower()
-        if name and (
-            host == name or hostport == name or host.endswith("." + name) or hostport.endswith("." + name)
-        ):
-            return True
-    return False
-
-
-def _parse_proxy(url: str) -> tuple[str, int, str | None]:
-    # Like urllib, we speak plain HTTP to the proxy whatever its URL's scheme (CONNECT for https targets).
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    if not parts.hostname:
-        raise TransportError(f"proxy URL {url!r} has no host")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise TransportError(f"proxy URL {url!r} has a bad port") from exc
-    auth = None
-    if parts.username is not None:
-        user_pass = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        auth = "Basic " + base64.b64encode(user_pass.encode("utf-8")).decode("ascii")
-    return parts.hostname, port, auth
-
-
-def _looks_dropped(sock: socket.socket | None) -> bool:
-    import select
-    # An idle keep-alive socket that is readable has hit EOF (the server closed it) or holds stray
-    # bytes: either way it cannot carry the next request.
-    if sock is None:
-        return True
-    try:
-        if hasattr(select, "poll"):
-            poller = select.poll()
-            poller.register(sock, select.POLLIN)
-            return bool(poller.poll(0))
-        return bool(select.select([sock], [], [], 0)[0])
-    except (OSError, ValueError):
-        return True
-
-
-class HttpTransport:
-    """HTTP/1.1 over http.client with a keep-alive pool per (scheme, host, port); thread-safe.
-
-    TLS is verified (ssl.create_default_context() unless a context is given). Proxies come from the
-    environment like urllib (HTTPS_PROXY/HTTP_PROXY/NO_PROXY) unless `proxies` is given
-    ({"http": url, "https": url, "no": "host,suffix"}); HTTPS goes through a CONNECT tunnel.
-    Asks for gzip and unpacks it. Connect and read timeouts are separate, and every request is also
-    bounded by the `budget_s` its caller has left.
-    """
-
-    def __init__(
-        self,
-        *,
-        connect_timeout_s: float = 5.0,
-        read_timeout_s: float = 10.0,
-        proxies: Mapping[str, str] | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        max_idle_per_host: int = 4,
-        max_response_bytes: int = 64 * 1024 * 1024,
-    ) -> None:
-        if connect_timeout_s <= 0 or read_timeout_s <= 0:
-            raise ValueError("timeouts must be positive")
-        self.connect_timeout_s = connect_timeout_s
-        self.read_timeout_s = read_timeout_s
-        self._system_proxies = proxies is None
-        import ssl
-        from urllib.request import getproxies
-
-        self._proxies = {k.lower(): v for k, v in (getproxies() if proxies is None else proxies).items() if v}
-        self._ssl = ssl_context if ssl_context is not None else ssl.create_default_context()
-        self._max_idle = max_idle_per_host
-        self._max_body = max_response_bytes
-        self._lock = threading.Lock()
-        self._idle: dict[_Route, list[http.client.HTTPConnection]] = {}
-        self._closed = False
-        self.connections_opened = 0  # observability: how many TCP connections were made
-
-    def __enter__(self) -> HttpTransport:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close every idle connection; the transport refuses requests afterwards."""
-        with self._lock:
-            self._closed = True
-            idle = [conn for conns in self._idle.values() for conn in conns]
-            self._idle.clear()
-        for conn in idle:
-            conn.close()
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str] | None = None,
-        body: bytes = b"",
-        *,
-        budget_s: float = math.inf,
-    ) -> Response:
-        """One HTTP exchange. Raises TransportError when no response arrives (RequestTimeoutError on
-        timeouts); any HTTP status is a Response."""
-        if self._closed:
-            raise TransportError("the transport is closed")
-        deadline = time.monotonic() + budget_s
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in _DEFAULT_PORTS or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {url!r}")
-        port = parts.port or _DEFAULT_PORTS[scheme]
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        route = self._route(scheme, parts.hostname, port)
-        send = dict(headers or {})
-        if not any(name.lower() == "accept-encoding" for name in send):
-            send["Accept-Encoding"] = "gzip"
-        if route.proxy_host is not None and scheme == "http":
-            # Plain HTTP through a proxy: absolute-form request target, proxy credentials per request.
-            target = f"http://{parts.netloc.rpartition('@')[2]}{target}"
-            if route.proxy_auth:
-                send["Proxy-Authorization"] = route.proxy_auth
-        conn, reused = self._checkout(route)
-        payload = body if body or method.upper() in ("POST", "PUT", "PATCH") else None
-        try:
-            return self._exchange(conn, reused, route, method, target, send, payload, deadline)
-        except _StaleConnection:
-            # The server closed an idle keep-alive connection under us before reading the request:
-            # one transparent retry on a fresh connection (never on a fresh one: that failure is real).
-            conn = self._new_connection(route)
-            return self._exchange(conn, False, route, method, target, send, payload, deadline)
-
-    # -- internals --------------------------------------------------------------------------------
-
-    def _route(self, scheme: str, host: str, port: int) -> _Route:
-        proxy = self._proxies.get(scheme)
-        if proxy is None or self._bypass(host, port):
-            return _Route(scheme, host, port)
-        proxy_host, proxy_port, auth = _parse_proxy(proxy)
-        return _Route(scheme, host, port, proxy_host, proxy_port, auth)
-
-    def _bypass(self, host: str, port: int) -> bool:
-        no_proxy = self._proxies.get("no")
-        if no_proxy is not None:
-            return _no_proxy_match(host, port, no_proxy)
-        # No NO_PROXY: fall back on the platform's rules (registry / macOS settings) like urllib.
-        from urllib.request import proxy_bypass
-
-        return self._system_proxies and bool(proxy_bypass(host))
-
-    def _new_connection(self, route: _Route) -> http.client.HTTPConnection:
-        import http.client
-        timeout = self.connect_timeout_s
-        if route.proxy_host is None:
-            if route.scheme == "https":
-                return http.client.HTTPSConnection(route.host, route.port, timeout=timeout, context=self._ssl)
-            return http.client.HTTPConnection(route.host, route.port, timeout=timeout)
-        if route.scheme == "https":
-            conn = http.client.HTTPSConnection(
-                route.proxy_host, route.proxy_port, timeout=timeout, context=self._ssl
-            )
-            # CONNECT tunnel; TLS (and its hostname check) is then against the target host.
-            tunnel_headers = {"Proxy-Authorization": route.proxy_auth} if route.proxy_auth else None
-            conn.set_tunnel(route.host, route.port, headers=tunnel_headers)
-            return conn
-        return http.client.HTTPConnection(route.proxy_host, route.proxy_port, timeout=timeout)
-
-    def _checkout(self, route: _Route) -> tuple[http.client.HTTPConnection, bool]:
-        while True:
-            with self._lock:
-                idle = self._idle.get(route)
-                conn = idle.pop() if idle else None
-            if conn is None:
-                return self._new_connection(route), False
-            if _looks_dropped(conn.sock):
-                conn.close()
-                continue
-            return conn, True
-
-    def _checkin(self, route: _Route, conn: http.client.HTTPConnection) -> None:
-        with self._lock:
-            idle = self._idle.setdefault(route, [])
-            if not self._closed and len(idle) < self._max_idle:
-                idle.append(conn)
-                return
-        conn.close()
-
-    @staticmethod
-    def _left(limit: float, deadline: float, phase: str) -> float:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise RequestTimeoutError(f"the time budget ran out before the {phase} phase", phase)
-        return min(limit, remaining)
-
-    def _exchange(
-        self,
-        conn: http.client.HTTPConnection,
-        reused: bool,
-        route: _Route,
-        method: str,
-        target: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        deadline: float,
-    ) -> Response:
-        import http.client
-        where = f"{route.scheme}://{route.host}:{route.port}"
-        if route.proxy_host is not None:
-            where += f" via proxy {route.proxy_host}:{route.proxy_port}"
-        try:
-            if conn.sock is None:
-                conn.timeout = self._left(self.connect_timeout_s, deadline, "connect")
-                try:
-                    conn.connect()
-                except TimeoutError as exc:
-                    raise RequestTimeoutError(f"connecting to {where} timed out", "connect") from exc
-                except OSError as exc:
-                    raise TransportError(f"cannot connect to {where}: {exc}") from exc
-                with self._lock:
-                    self.connections_opened += 1
-            sock = conn.sock
-            try:
-                sock.settimeout(self._left(self.read_timeout_s, deadline, "read"))
-                conn.request(method, target, body=body, headers=headers)
-                response = conn.getresponse()
-            except TimeoutError as exc:
-                raise RequestTimeoutError(f"no response from {where} in time", "read") from exc
-            except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
-                # RemoteDisconnected is a ConnectionResetError: nothing of a response arrived.
-                if reused:
-                    raise _StaleConnection() from exc
-                raise TransportError(f"connection to {where} failed: {exc!r}") from exc
-            except (OSError, http.client.HTTPException) as exc:
-                raise TransportError(f"request to {where} failed: {exc!r}") from exc
-            raw = self._read_body(response, sock, deadline, where)
-        except BaseException:
-            conn.close()
-            raise
-        if response.will_close:
-            conn.close()
-        else:
-            self._checkin(route, conn)
-        pairs = response.getheaders()
-        result = Response(response.status, Headers(pairs), raw, response.reason)
-        encoding = result.headers.get("content-encoding", "").strip().lower()
-        if encoding in ("gzip", "x-gzip") and raw:
-            result = Response(result.status, result.headers, self._gunzip(raw, where), result.reason)
-        return result
-
-    def _read_body(
-        self, response: http.client.HTTPResponse, sock: socket.socket, deadline: float, where: str
-    ) -> bytes:
-        import http.client
-        # Read in chunks so the whole body, not each socket read, stays within the budget.
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            while True:
-                # OSError: http.client already let go of the socket (the response still owns it).
-                with contextlib.suppress(OSError):
-                    sock.settimeout(self._left(self.read_timeout_s, deadline, "read"))
-                chunk = response.read(65536)
-                if not chunk:
-                    return b"".join(chunks)
-                size += len(chunk)
-                if size > self._max_body:
-                    raise TransportError(f"response from {where} exceeds {self._max_body} bytes")
-                chunks.append(chunk)
-        except TimeoutError as exc:
-            raise RequestTimeoutError(f"reading the response from {where} timed out", "read") from exc
-        except (OSError, http.client.HTTPException) as exc:
-            raise TransportError(f"reading the response from {where} failed: {exc!r}") from exc
-
-    def _gunzip(self, raw: bytes, where: str) -> bytes:
-        import zlib
-        # Bounded: a small gzip bomb must not become gigabytes in memory.
-        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            data = decoder.decompress(raw, self._max_body + 1)
-        except zlib.error as exc:
-            raise TransportError(f"response from {where} is not valid gzip: {exc}") from exc
-        if len(data) > self._max_body:
-            raise TransportError(f"decompressed response from {where} exceeds {self._max_body} bytes")
-        if not decoder.eof:
-            raise TransportError(f"gzip response from {where} is truncated")
-        return data
-
-
-# ---------------------------------------------------------------------------------------------------
 # Retries
 # ---------------------------------------------------------------------------------------------------
 
@@ -1090,7 +752,10 @@ def call_with_retries(
     Giving up re-raises the last error with a note of the attempts made; a sleep that would pass the
     deadline raises DeadlineExceeded (from the last error) instead.
     """
-    rng = rng if rng is not None else random.Random()
+    if rng is None:
+        import random
+
+        rng = random.Random()
     deadline = clock() + policy.deadline_s if policy.deadline_s is not None else math.inf
     attempts = 0
     retries = 0

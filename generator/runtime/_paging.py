@@ -6,7 +6,6 @@ them to the fields its spec names in x-pagination and x-waiters.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
@@ -21,6 +20,8 @@ def _int(value: Any) -> int | None:
 
 
 def _fingerprint(items: list[Any]) -> str:
+    import json
+
     rows = [item.to_dict() if hasattr(item, "to_dict") else item for item in items]
     return json.dumps(rows, sort_keys=True, default=str, ensure_ascii=False)
 
