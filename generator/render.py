@@ -186,11 +186,10 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
         "header": head,
         "version": __version__,
     }
-    op = ir.operations[0]
-    response_keys = {f.wire for f in ir.model(op.response_model).fields}
+    response_keys = {f.wire for op in ir.operations for f in ir.model(op.response_model).fields}
     error_keys = [f.wire for f in ir.model(ir.service.error_model).fields]
     context["xml"] = {
-        "response_shape": xml_shape(ir, op.response_model),
+        "response_shapes": {op.action: xml_shape(ir, op.response_model) for op in ir.operations},
         "error_shape": xml_shape(ir, ir.service.error_model),
         "error_keys": sorted(error_keys),
         "error_only_keys": sorted(set(error_keys) - response_keys),

@@ -167,7 +167,8 @@ class DtsClient(_r.BaseClient):
             resource_group_id,
             zero_etl_job,
         )
-        return self._invoke("DescribePreCheckStatus", params, DescribePreCheckStatusResponse.from_dict, _spec.RESPONSE_SHAPE)
+        return self._invoke("DescribePreCheckStatus", params, DescribePreCheckStatusResponse.from_dict,
+                            _spec.OPERATIONS["DescribePreCheckStatus"]["response_shape"])
 
     def paginate_describe_pre_check_status(
         self,

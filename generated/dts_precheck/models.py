@@ -10,7 +10,7 @@ traffic and records each acceptance in `.notes`; strict parsing raises ParseErro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from . import _base as _c
 from ._base import UNSET, Note, OpenStrEnum, ParseError, UnsetType
@@ -1081,8 +1081,20 @@ def _enc_ErrorResponse(o: ErrorResponse) -> dict[str, Any]:
     return out
 
 
-def parse_response(raw: bytes | str | dict[str, Any], strict: bool = False) -> DescribePreCheckStatusResponse:
-    """Parse a response body (bytes or text of JSON, or an already decoded object)."""
+# Action -> the model of its response.
+_RESPONSE_MODELS: Final[dict[str, type[DescribePreCheckStatusResponse]]] = {
+    "DescribePreCheckStatus": DescribePreCheckStatusResponse,
+}
+
+
+def parse_response(
+    raw: bytes | str | dict[str, Any], strict: bool = False, *, action: str = "DescribePreCheckStatus"
+) -> DescribePreCheckStatusResponse:
+    """Parse a response body (bytes or text of JSON, or an already decoded object) of `action`'s
+    response (DescribePreCheckStatus unless told)."""
+    model = _RESPONSE_MODELS.get(action)
+    if model is None:
+        raise ValueError(f"unknown action {action!r}: one of {', '.join(_RESPONSE_MODELS)}")
     if isinstance(raw, (bytes, str)):
         import json  # here: a program that only builds models does not pay for importing it
 
@@ -1090,4 +1102,4 @@ def parse_response(raw: bytes | str | dict[str, Any], strict: bool = False) -> D
             raw = json.loads(raw)
         except (ValueError, RecursionError) as exc:
             raise ParseError([Note("", "invalid_json", None, None, f"not JSON: {exc}")]) from None
-    return DescribePreCheckStatusResponse.from_dict(raw, strict)
+    return model.from_dict(raw, strict)
