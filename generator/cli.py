@@ -89,8 +89,12 @@ def _validate(args: argparse.Namespace) -> int:
         print("error: no standard input to read", file=sys.stderr)
         return 2
     colour = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    reports = traffic.run(args.paths, package=package, strict=args.strict, jobs=args.jobs,
-                          progress=not args.quiet)
+    try:
+        reports = traffic.run(args.paths, package=package, strict=args.strict, jobs=args.jobs,
+                              progress=not args.quiet, action=args.action)
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     summary = traffic.report(reports, args.format, sys.stdout, colour=colour)
     return 1 if summary["errors"] else 0
 
@@ -155,6 +159,8 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     v.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
     v.add_argument("--package", metavar="NAME", help="the generated package to validate with "
                    "(default: the one in generated/)")
+    v.add_argument("--action", metavar="NAME", help="the operation whose responses the files hold (default: "
+                   "the spec's first); HAR entries and XML root elements name their own")
     v.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_validate)
 

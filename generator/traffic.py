@@ -60,10 +60,10 @@ class Package:
         self.module: ModuleType = importlib.import_module(name)
         self.validators: ModuleType = importlib.import_module(name + ".validators")
         spec = importlib.import_module(name + "._spec")
-        self.action: str = spec.ACTION
-        self.response_root: str = spec.RESPONSE_ROOT
+        self.action: str = spec.ACTION  # what a document is taken for when nothing says otherwise
+        self.operations: dict[str, dict[str, Any]] = dict(spec.OPERATIONS)
+        self.action_of_root = {op["response_root"]: action for action, op in self.operations.items()}
         self.error_root: str = spec.ERROR_ROOT
-        self.response_shape: Any = spec.RESPONSE_SHAPE
         self.error_shape: Any = spec.ERROR_SHAPE
         self.error_only_keys: frozenset[str] = frozenset(spec.ERROR_ONLY_KEYS)
         self.error_keys: frozenset[str] = frozenset(spec.ERROR_KEYS)
@@ -72,6 +72,10 @@ class Package:
     def core(self) -> ModuleType:
         # Only XML needs the runtime core; JSON validation stays light to start.
         return importlib.import_module(self.name + "._core")
+
+    def response_validator(self, action: str) -> Callable[..., list[Any]]:
+        validate: Callable[..., list[Any]] = getattr(self.validators, self.operations[action]["validator"])
+        return validate
 
     def is_error_body(self, doc: Any) -> bool:
         # An error body has only error keys and at least one that no response has.
@@ -142,16 +146,23 @@ def _json_error(file: str, exc: Exception, line_offset: int = 0, **kw: Any) -> F
 
 
 class Checker:
-    def __init__(self, package: Package, strict: bool) -> None:
+    """Validates what files hold. `action` (default: the package's first operation) is the operation whose
+    responses plain JSON documents are; HAR entries and XML root elements name their own."""
+
+    def __init__(self, package: Package, strict: bool, action: str | None = None) -> None:
+        if action is not None and action not in package.operations:
+            raise LookupError(f"unknown action {action!r}: {package.name} has {', '.join(package.operations)}")
         self.pkg = package
         self.strict = strict
+        self.only = action  # given explicitly: HAR entries of other actions are skipped
+        self.action = action or package.action
 
     def document(self, file: str, doc: Any, *, line: int | None = None, entry: int | None = None,
-                 kind: str | None = None) -> list[Finding]:
+                 kind: str | None = None, action: str | None = None) -> list[Finding]:
         if kind is None:
             kind = "error" if self.pkg.is_error_body(doc) else "response"
-        validate: Callable[..., list[Any]] = (self.pkg.validators.validate_error if kind == "error"
-                                              else self.pkg.validators.validate_response)
+        validate = (self.pkg.validators.validate_error if kind == "error"
+                    else self.pkg.response_validator(action or self.action))
         try:
             issues = validate(doc, strict=self.strict)
         except RecursionError:
@@ -215,18 +226,20 @@ class Checker:
             findings.append(_finding(file, "input", "no JSON line in the file"))
         return count
 
-    def xml(self, file: str, text: str, findings: list[Finding], entry: int | None = None) -> int:
+    def xml(self, file: str, text: str, findings: list[Finding], entry: int | None = None,
+            action: str | None = None) -> int:
         core = self.pkg.core
         data = text.encode("utf-8")
         try:
             root = _xml_root(text)
             kind = "error" if root == self.pkg.error_root else "response"
-            shape = self.pkg.error_shape if kind == "error" else self.pkg.response_shape
+            action = self.pkg.action_of_root.get(root, action or self.action)  # the root names its operation
+            shape = self.pkg.error_shape if kind == "error" else self.pkg.operations[action]["response_shape"]
             doc = core.xml_to_dict(data, shape)
         except core.XmlError as exc:
             findings.append(_finding(file, "parse", f"not usable XML: {exc}", entry=entry))
             return 1
-        findings.extend(self.document(file, doc, entry=entry, kind=kind))
+        findings.extend(self.document(file, doc, entry=entry, kind=kind, action=action))
         return 1
 
     def har(self, file: str, text: str, findings: list[Finding]) -> int:
@@ -239,9 +252,11 @@ class Checker:
             findings.append(_finding(file, "parse", f"not a HAR file: {exc}"))
             return 0
         count = 0
+        wanted = {self.only} if self.only else set(self.pkg.operations)
         for index, entry in enumerate(entries):
-            if not isinstance(entry, dict) or not _is_action(entry, self.pkg.action):
-                continue
+            action = _entry_action(entry) if isinstance(entry, dict) else None
+            if action not in wanted:
+                continue  # another API's traffic recorded alongside
             count += 1
             content = (entry.get("response") or {}).get("content") or {}
             body = content.get("text")
@@ -257,28 +272,39 @@ class Checker:
                     findings.append(_finding(file, "input", f"undecodable base64 body: {exc}", entry=index))
                     continue
             if body.lstrip().startswith("<"):
-                self.xml(file, body, findings, entry=index)
+                self.xml(file, body, findings, entry=index, action=action)
                 continue
             try:
                 doc = _loads(body)
             except (ValueError, RecursionError) as exc:
                 findings.append(_json_error(file, exc, entry=index))
                 continue
-            findings.extend(self.document(file, doc, entry=index))
+            findings.extend(self.document(file, doc, entry=index, action=action))
         return count
 
 
-def _is_action(entry: dict[str, Any], action: str) -> bool:
+_ACTION_PARAM = re.compile(r"(?:^|[?&])Action=([^&#\s]+)")
+
+
+def _entry_action(entry: dict[str, Any]) -> str | None:
+    """The Action a recorded request called: a query or form parameter, the x-acs-action header (V3),
+    or the URL or form text."""
     request = entry.get("request") or {}
     pairs = list(request.get("queryString") or []) + list((request.get("postData") or {}).get("params") or [])
-    if any(isinstance(p, dict) and p.get("name") == "Action" and p.get("value") == action for p in pairs):
-        return True
-    headers = request.get("headers") or []
-    if any(isinstance(h, dict) and str(h.get("name", "")).lower() == "x-acs-action" and h.get("value") == action
-           for h in headers):
-        return True
-    return f"Action={action}" in str(request.get("url", "")) or f"Action={action}" in str(
-        (request.get("postData") or {}).get("text", ""))
+    for p in pairs:
+        if isinstance(p, dict) and p.get("name") == "Action" and isinstance(p.get("value"), str):
+            return str(p["value"])
+    for h in request.get("headers") or []:
+        if isinstance(h, dict) and str(h.get("name", "")).lower() == "x-acs-action" and isinstance(h.get("value"), str):
+            return str(h["value"])
+    url = str(request.get("url", ""))
+    for text in (url.partition("?")[2], str((request.get("postData") or {}).get("text", ""))):
+        found = _ACTION_PARAM.search(text)
+        if found:
+            from urllib.parse import unquote
+
+            return unquote(found.group(1))
+    return None
 
 
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
@@ -306,9 +332,9 @@ def _sniff(text: str) -> str:
 _worker: Checker | None = None
 
 
-def _init_worker(package: str, strict: bool) -> None:
+def _init_worker(package: str, strict: bool, action: str | None) -> None:
     global _worker
-    _worker = Checker(Package(package), strict)
+    _worker = Checker(Package(package), strict, action)
 
 
 def _check_one(file: str) -> FileReport:
@@ -347,13 +373,18 @@ class Progress:
 
 
 def run(paths: list[str], *, package: str, strict: bool = False, jobs: int | None = None,
-        progress: bool = True) -> Iterator[FileReport]:
-    files = list(iter_files(paths))
+        progress: bool = True, action: str | None = None) -> Iterator[FileReport]:
+    """Check every file; LookupError at once for an action the package does not have."""
+    checker = Checker(Package(package), strict, action)
+    return _run(checker, list(iter_files(paths)), package, strict, jobs, progress, action)
+
+
+def _run(checker: Checker, files: list[str], package: str, strict: bool, jobs: int | None, progress: bool,
+         action: str | None) -> Iterator[FileReport]:
     jobs = max(1, jobs or os.cpu_count() or 1)
     bar = Progress(len(files)) if progress else None
     try:
         if jobs == 1 or len(files) < 64 or "-" in files:
-            checker = Checker(Package(package), strict)
             for f in files:
                 yield checker.file(f)
                 if bar:
@@ -362,7 +393,7 @@ def run(paths: list[str], *, package: str, strict: bool = False, jobs: int | Non
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(package, strict)) as pool:
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(package, strict, action)) as pool:
             for report in pool.imap(_check_one, files, chunksize=max(1, min(64, len(files) // (jobs * 8)))):
                 yield report
                 if bar:

@@ -1,17 +1,22 @@
-"""A spec with two operations: each client method, parse_response and XML responses use their own
-operation's response, not the first one's."""
+"""A spec with two operations: each client method, parse_response, the validators, bundled schemas and
+the `validate` command (with --action, HAR entries, XML roots) use their own operation's response, not
+the first one's."""
 
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from conftest import import_fresh
 from other_api import OTHER_SPEC
 from scripted_server import KEYS, Reply, Request, scripted
 
+from generator.cli import main
 from generator.runtime._core import dict_to_xml
 
 SECOND_OPERATION = """
@@ -80,3 +85,59 @@ def test_each_method_reads_xml_with_its_own_operation_shape(two_ops: ModuleType)
     assert (count.ok, count.total, count.sizes) == (True, 3, [4])
     assert not count.notes
     assert server.requests[0].params["Action"] == "CountWidgets"
+
+
+def validate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, Any]], str]:
+    code = main(["validate", "--package", "widget_pair", "--format", "json", "-q", *args])
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    return code, [r for r in rows if r["type"] == "finding"], err
+
+
+def test_validators_and_schemas_exist_per_operation(two_ops: ModuleType) -> None:
+    validators = importlib.import_module("widget_pair.validators")
+    spec = importlib.import_module("widget_pair._spec")
+    count = spec.OPERATIONS["CountWidgets"]
+    check = getattr(validators, count["validator"])
+    assert check({"Total": 3, "Sizes": [1]}, strict=True) == []
+    assert [i.path for i in check({"Total": 3, "Sizes": ["x"]}, strict=True)] == ["/Sizes/0"]
+    assert validators.validate_response({"Sizes": [1]}, strict=True)  # not a field of ListWidgets' response
+    bundled = json.loads((Path(two_ops.__file__).parent / "schemas" / count["schema"]).read_text())
+    assert bundled["$ref"] == "#/$defs/WidgetCount" and "WidgetPage" not in bundled["$defs"]
+
+
+def test_validate_takes_the_action(two_ops: ModuleType, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    body = tmp_path / "count.json"
+    body.write_text(json.dumps({"Ok": True, "Total": 2, "Sizes": [1, 2]}))
+    code, rows, _ = validate(capsys, "--strict", str(body))  # taken for ListWidgets: Total, Sizes unknown
+    assert code == 1 and {r["path"] for r in rows} == {"/Total", "/Sizes"}
+    code, rows, _ = validate(capsys, "--strict", "--action", "CountWidgets", str(body))
+    assert (code, rows) == (0, [])
+    code, _, err = validate(capsys, "--action", "Nope", str(body))
+    assert code == 2 and "unknown action 'Nope': widget_pair has ListWidgets, CountWidgets" in err
+
+
+def test_har_entries_and_xml_roots_name_their_operation(two_ops: ModuleType, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    def entry(action: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {"request": {"method": "GET", "url": f"https://widgets.example.test/?Action={action}&Shelf=a"},
+                "response": {"status": 200, "content": {"mimeType": "application/json", "text": json.dumps(body)}}}
+
+    har = tmp_path / "mixed.har"
+    har.write_text(json.dumps({"log": {"entries": [
+        entry("ListWidgets", {"Page": 1, "Widgets": []}),
+        entry("CountWidgets", {"Total": 2, "Sizes": ["big"]}),
+        entry("SomethingElse", {"Anything": 1}),
+    ]}}))
+    code, rows, _ = validate(capsys, "--strict", str(har))
+    assert code == 1 and [(r["entry"], r["path"]) for r in rows] == [(1, "/Sizes/0")]
+    code, rows, _ = validate(capsys, "--strict", "--action", "ListWidgets", str(har))
+    assert (code, rows) == (0, [])  # only ListWidgets entries
+
+    spec = importlib.import_module("widget_pair._spec")
+    xml = tmp_path / "count.xml"
+    xml.write_bytes(dict_to_xml("CountWidgetsResponse", {"Total": 2, "Sizes": [3, 4]},
+                                spec.OPERATIONS["CountWidgets"]["response_shape"]))
+    code, rows, _ = validate(capsys, "--strict", str(xml))
+    assert (code, rows) == (0, [])
