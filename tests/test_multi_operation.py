@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from conftest import import_fresh
+from hypothesis import given
+from hypothesis import strategies as st
 from other_api import OTHER_SPEC
 from scripted_server import KEYS, Reply, Request, scripted
 
@@ -141,3 +143,18 @@ def test_har_entries_and_xml_roots_name_their_operation(two_ops: ModuleType, tmp
                                 spec.OPERATIONS["CountWidgets"]["response_shape"]))
     code, rows, _ = validate(capsys, "--strict", str(xml))
     assert (code, rows) == (0, [])
+
+
+@pytest.mark.parametrize("action", ["ListWidgets", "CountWidgets"])
+@given(data=st.data())
+def test_each_operations_documents_parse_and_validate_as_that_operation(
+    two_ops: ModuleType, action: str, data: st.DataObject
+) -> None:
+    strategies = importlib.import_module("widget_pair.strategies")
+    validators = importlib.import_module("widget_pair.validators")
+    check = getattr(validators, importlib.import_module("widget_pair._spec").OPERATIONS[action]["validator"])
+    doc = data.draw(strategies.response_documents(action=action))
+    assert check(doc, strict=True) == []
+    assert two_ops.parse_response(doc, strict=True, action=action).to_dict() == doc
+    bad, path, _ = data.draw(strategies.invalid_response_documents(action=action))
+    assert {issue.path for issue in check(bad, strict=True) if issue.severity == "error"} == {path}

@@ -12,6 +12,7 @@ Each `<model>_documents(...)` strategy draws JSON-like dicts: every field absent
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -255,11 +256,34 @@ def error_response_documents(
     )
 
 
+# Action -> the model of its response.
+_RESPONSE_MODELS: dict[str, str] = {
+    "DescribePreCheckStatus": "DescribePreCheckStatusResponse",
+}
+_DOCUMENTS: dict[str, Callable[[bool, bool, int], st.SearchStrategy[dict[str, Any]]]] = {
+    "DescribePreCheckStatusResponse": describe_pre_check_status_response_documents,
+    "ProgressInfo": progress_info_documents,
+    "JobLog": job_log_documents,
+    "SubDistributedJobStatus": sub_distributed_job_status_documents,
+    "FullNetCheckJobStatus": full_net_check_job_status_documents,
+    "NetworkDiagnosisResult": network_diagnosis_result_documents,
+    "NetworkDiagnosisReport": network_diagnosis_report_documents,
+    "ErrorResponse": error_response_documents,
+}
+
+
+def _response_model(action: str) -> str:
+    if action not in _RESPONSE_MODELS:
+        raise ValueError(f"unknown action {action!r}: one of {', '.join(_RESPONSE_MODELS)}")
+    return _RESPONSE_MODELS[action]
+
+
 def response_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3
+    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *,
+    action: str = "DescribePreCheckStatus",
 ) -> st.SearchStrategy[dict[str, Any]]:
-    """Whole DescribePreCheckStatusResponse documents."""
-    return describe_pre_check_status_response_documents(unknown_enums, drift, max_items)
+    """Whole response documents of `action` (DescribePreCheckStatus unless told)."""
+    return _DOCUMENTS[_response_model(action)](unknown_enums, drift, max_items)
 
 
 # ---------------------------------------------------------------- invalid documents with a planted error
@@ -411,14 +435,16 @@ def _places(doc: Any, model: str, path: str) -> list[tuple[str, dict[str, Any], 
 
 
 @st.composite
-def invalid_response_documents(draw: st.DrawFn, max_items: int = 3) -> tuple[dict[str, Any], str, str]:
-    """(document, JSON Pointer of the one planted error, kind of mutation).
+def invalid_response_documents(
+    draw: st.DrawFn, max_items: int = 3, *, action: str = "DescribePreCheckStatus"
+) -> tuple[dict[str, Any], str, str]:
+    """(document, JSON Pointer of the one planted error, kind of mutation) of `action`'s response.
 
     Kinds: wrong_type, wrong_shape, unknown_enum, unknown_field. A strict validator must report an
     error at exactly that path and nowhere else.
     """
-    root = "DescribePreCheckStatusResponse"
-    doc = draw(response_documents(max_items=max_items))
+    root = _response_model(action)
+    doc = draw(response_documents(max_items=max_items, action=action))
     places = _places(doc, root, "")
     kinds = ["unknown_field"] if root in _CLOSED else []
     if places:
