@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from collections.abc import Callable
@@ -65,6 +66,24 @@ def test_pagination_field_of_the_wrong_type(tmp_path: Path) -> None:
     assert _problems(_spec(tmp_path, change)) == [
         "/paths/~1/get/x-pagination/total_field | field 'Phase' of WidgetPage has the wrong type for this rule: "
         "expected integer"
+    ]
+
+
+def test_two_operations_declaring_the_status_command(tmp_path: Path) -> None:
+    """`x-cli.status` is the one `status` command: a second operation declaring it is reported there."""
+    status = {"waiter": "built", "options": {"shelf": {"param": "Shelf"}},
+              "columns": [{"field": "Name", "title": "name"}], "outcome": {"field": "Color", "failed": ["black"]}}
+
+    def change(d: dict[str, Any]) -> None:
+        _op(d)["x-cli"] = {"status": status}  # valid on its own: one operation may declare it
+        second = copy.deepcopy(_op(d))
+        second["operationId"] = "ListMoreWidgets"
+        second["x-rpc"] = {"action": "ListMoreWidgets", "methods": ["POST"]}
+        d["paths"]["/"]["post"] = second
+
+    assert _problems(_spec(tmp_path, change)) == [
+        "/paths/~1/post/x-cli/status | only one operation may declare x-cli.status "
+        "(the status command shows one operation)"
     ]
 
 

@@ -16,6 +16,7 @@ import pytest
 from dts_precheck import _spec, errors
 from dts_precheck._core import Credentials, DeadlineExceeded, EndpointError, RetryPolicy, dict_to_xml
 from dts_precheck.client import DtsClient
+from fakes import FakeClock
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -23,21 +24,6 @@ from scripted_server import KEYS, Reply, Request, error, scripted
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "spec" / "examples" / "doc-sample.json").read_text(encoding="utf-8"))
-
-
-class FakeTime:
-    """A clock that sleeping advances: retry and waiter timing without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def client(url: str, **kw: Any) -> DtsClient:
@@ -125,29 +111,29 @@ def _sequence(*replies: Reply) -> Any:
 
 
 def test_throttling_is_retried_honouring_retry_after() -> None:
-    fake = FakeTime()
+    clock = FakeClock()
     throttle = error("Throttling.User", 400, **{"x-acs-retry-after": "1500"})
     with scripted(_sequence(throttle, throttle)) as server, \
-            client(server.url, clock=fake.clock, sleep=fake.sleep) as c:
+            client(server.url, clock=clock, sleep=clock.sleep) as c:
         assert call(c).state == "Finished"
-    assert server.calls() == 3 and fake.sleeps == [1.5, 1.5]
+    assert server.calls() == 3 and clock.sleeps == [1.5, 1.5]
 
 
 def test_backoff_is_exponential_with_full_jitter() -> None:
-    fake = FakeTime()
+    clock = FakeClock()
     down = error("ServiceUnavailable", 500)
     policy = RetryPolicy(max_attempts=5, base_delay_s=0.2, max_delay_s=20, deadline_s=300)
     with scripted(_sequence(down, down, down, down)) as server, \
-            client(server.url, retry=policy, clock=fake.clock, sleep=fake.sleep) as c:
+            client(server.url, retry=policy, clock=clock, sleep=clock.sleep) as c:
         assert call(c).state == "Finished"
     assert server.calls() == 5
-    assert [0 <= s <= 0.2 * 2**i for i, s in enumerate(fake.sleeps)] == [True] * 4
+    assert [0 <= s <= 0.2 * 2**i for i, s in enumerate(clock.sleeps)] == [True] * 4
 
 
 def test_attempts_are_bounded() -> None:
-    fake = FakeTime()
+    clock = FakeClock()
     with scripted(lambda r: error("ServiceUnavailable", 500)) as server, \
-            client(server.url, retry=3, clock=fake.clock, sleep=fake.sleep) as c:
+            client(server.url, retry=3, clock=clock, sleep=clock.sleep) as c:
         with pytest.raises(errors.ServiceUnavailableError):
             call(c)
     assert server.calls() == 3
@@ -412,23 +398,23 @@ def _states(*steps: tuple[str, list[dict[str, Any]]], error_item: int = 0) -> An
 
 
 def test_waiter_polls_until_finished_never_faster_than_the_minimum() -> None:
-    fake = FakeTime()
+    clock = FakeClock()
     seen: list[str] = []
     steps = [("NotStarted", []), ("Checking", [{"Item": "A", "State": "Checking"}]),
              ("Checking", [{"Item": "A", "State": "Success"}]), ("Finished", [{"Item": "A", "State": "Success"}])]
-    with scripted(_states(*steps)) as server, client(server.url, clock=fake.clock, sleep=fake.sleep) as c:
+    with scripted(_states(*steps)) as server, client(server.url, clock=clock, sleep=clock.sleep) as c:
         final = c.wait_for_pre_check("job-1", poll_interval=0.01, on_progress=lambda r: seen.append(r.state))
     assert final.state == "Finished" and seen == ["NotStarted", "Checking", "Checking", "Finished"]
-    assert server.calls() == 4 and fake.sleeps == [3.0, 3.0, 3.0]
+    assert server.calls() == 4 and clock.sleeps == [3.0, 3.0, 3.0]
     assert {r.params["JobCode"] for r in server.requests} == {"01"}
 
 
 def test_waiter_raises_with_every_failed_item_across_pages() -> None:
-    fake = FakeTime()
+    clock = FakeClock()
     rows = [{"Item": f"CHECK_{i}", "State": "Failed" if i % 10 == 3 else "Success", "ErrMsg": f"bad {i}",
              "RepairMethod": f"fix {i}"} for i in range(45)]
     with scripted(_states(("Checking", []), ("Failed", rows), error_item=5)) as server, \
-            client(server.url, clock=fake.clock, sleep=fake.sleep) as c:
+            client(server.url, clock=clock, sleep=clock.sleep) as c:
         with pytest.raises(errors.PreCheckFailedError) as info:
             c.wait_for_pre_check("job-1")
     failed = info.value.failed_items
@@ -438,26 +424,26 @@ def test_waiter_raises_with_every_failed_item_across_pages() -> None:
 
 
 def test_waiter_treats_finished_with_failures_as_failed() -> None:
-    fake = FakeTime()
+    clock = FakeClock()
     rows = [{"Item": "X", "State": "Failed", "ErrMsg": "m", "RepairMethod": "r"}]
     with scripted(_states(("Finished", rows), error_item=1)) as server, \
-            client(server.url, clock=fake.clock, sleep=fake.sleep) as c:
+            client(server.url, clock=clock, sleep=clock.sleep) as c:
         with pytest.raises(errors.PreCheckFailedError):
             c.wait_for_pre_check("job-1")
 
 
 def test_waiter_times_out_with_the_last_response() -> None:
-    fake = FakeTime()
-    with scripted(_states(("Checking", []))) as server, client(server.url, clock=fake.clock, sleep=fake.sleep) as c:
+    clock = FakeClock()
+    with scripted(_states(("Checking", []))) as server, client(server.url, clock=clock, sleep=clock.sleep) as c:
         with pytest.raises(errors.WaiterTimeoutError) as info:
             c.wait_for_pre_check("job-1", timeout=20, poll_interval=5)
     assert info.value.last_response.state == "Checking"
     # polls at 0, 5, 10, 15 and 20 s (one fewer if a transport hiccup's retry pause used up time)
-    assert sum(fake.sleeps) <= 20 and server.calls() in (4, 5)
+    assert sum(clock.sleeps) <= 20 and server.calls() in (4, 5)
 
 
 def test_waiter_backs_off_while_throttled() -> None:
-    fake = FakeTime()
+    clock = FakeClock()
     throttled = iter([True, True, True, False])
 
     def behave(req: Request) -> Reply:
@@ -465,6 +451,6 @@ def test_waiter_backs_off_while_throttled() -> None:
             return error("Throttling.User", 400)
         return Reply(200, {"State": "Finished", "ErrorItem": 0, "JobProgress": []})
 
-    with scripted(behave) as server, client(server.url, retry=1, clock=fake.clock, sleep=fake.sleep) as c:
+    with scripted(behave) as server, client(server.url, retry=1, clock=clock, sleep=clock.sleep) as c:
         assert c.wait_for_pre_check("job-1", poll_interval=5).state == "Finished"
-    assert fake.sleeps == [10.0, 20.0, 40.0] and server.calls() == 4
+    assert clock.sleeps == [10.0, 20.0, 40.0] and server.calls() == 4

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import pytest
+from fakes import FakeClock
 
 from generator.emulator import Emulator, EmulatorConfigError
 from generator.emulator.client import Caller
@@ -13,19 +14,6 @@ from generator.emulator.scenarios import Timeline
 
 ACTION = "DescribePreCheckStatus"
 VERSION = "2020-01-01"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += seconds
 
 
 def poll(server: Emulator, job: str, **params: Any) -> dict[str, Any]:
@@ -42,15 +30,15 @@ def states(body: dict[str, Any]) -> tuple[str, list[str], int]:
 
 def test_passing_scenario_walks_every_state() -> None:
     clock = FakeClock()
-    with Emulator(scenario="precheck-passes", clock=clock.now, seed=1) as server:
+    with Emulator(scenario="precheck-passes", clock=clock, seed=1) as server:
         assert states(poll(server, "j")) == ("NotStarted", ["NotStarted"] * 8, 0)
-        clock.t += 1.2  # item 0 runs during [1, 2)
+        clock.now += 1.2  # item 0 runs during [1, 2)
         job, items, errors = states(poll(server, "j"))
         assert job == "Checking" and items[0] == "Checking" and items[1:] == ["NotStarted"] * 7 and errors == 0
-        clock.t += 2.0  # t = 3.2: items 0-2 ended, item 3 runs during [2.5, 3.5)
+        clock.now += 2.0  # t = 3.2: items 0-2 ended, item 3 runs during [2.5, 3.5)
         job, items, _errors = states(poll(server, "j"))
         assert job == "Checking" and items[:3] == ["Success"] * 3 and items[3] == "Checking"
-        clock.t += 10
+        clock.now += 10
         assert states(poll(server, "j")) == ("Finished", ["Success"] * 8, 0)
         # another job has its own timeline, from its own first request
         assert poll(server, "other")["State"] == "NotStarted"
@@ -58,11 +46,11 @@ def test_passing_scenario_walks_every_state() -> None:
 
 def test_failing_scenario_counts_its_failures() -> None:
     clock = FakeClock()
-    with Emulator(scenario="precheck-fails", clock=clock.now, seed=2) as server:
+    with Emulator(scenario="precheck-fails", clock=clock, seed=2) as server:
         seen = []
         for _ in range(30):
             seen.append(states(poll(server, "j")))
-            clock.t += 0.25
+            clock.now += 0.25
         counts = [errors for _, _, errors in seen]
         assert counts == sorted(counts) and counts[-1] == 2  # ErrorItem only grows, to the failures
         for _job, items, errors in seen:
@@ -76,9 +64,9 @@ def test_failing_scenario_counts_its_failures() -> None:
 
 def test_aborting_scenario_ends_failed_at_the_first_failure() -> None:
     clock = FakeClock()
-    with Emulator(scenario="precheck-aborts", clock=clock.now, seed=3) as server:
+    with Emulator(scenario="precheck-aborts", clock=clock, seed=3) as server:
         poll(server, "j")
-        clock.t += 100
+        clock.now += 100
         job, items, errors = states(poll(server, "j"))
         assert job == "Failed" and errors == 1 and items.count("Failed") == 1
         failed_at = items.index("Failed")
@@ -89,9 +77,9 @@ def test_failures_are_chosen_by_seed() -> None:
     finals = []
     for seed in (5, 5, 6, 7, 8):
         clock = FakeClock()
-        with Emulator(scenario="precheck-fails", clock=clock.now, seed=seed) as server:
+        with Emulator(scenario="precheck-fails", clock=clock, seed=seed) as server:
             poll(server, "j")
-            clock.t += 100
+            clock.now += 100
             finals.append([i["State"] for i in poll(server, "j")["JobProgress"]])
     assert finals[0] == finals[1]
     assert len({tuple(f) for f in finals}) > 2
@@ -99,9 +87,9 @@ def test_failures_are_chosen_by_seed() -> None:
 
 def test_scenario_step_and_unknown_names() -> None:
     clock = FakeClock()
-    with Emulator(scenario="precheck-passes:step=0.1", clock=clock.now) as server:
+    with Emulator(scenario="precheck-passes:step=0.1", clock=clock) as server:
         poll(server, "j")
-        clock.t += 0.1 * (1 + 7 / 2 + 1) + 1e-6
+        clock.now += 0.1 * (1 + 7 / 2 + 1) + 1e-6
         assert poll(server, "j")["State"] == "Finished"
     with pytest.raises(EmulatorConfigError, match="precheck-passes"):
         Emulator(scenario="no-such-scenario")
@@ -150,12 +138,12 @@ def _client(server: Emulator, clock: FakeClock) -> Any:
     from dts_precheck.client import DtsClient
 
     return DtsClient(endpoint=server.url, access_key_id=server.access_key_id,
-                                access_key_secret=server.access_key_secret, clock=clock.now, sleep=clock.sleep)
+                                access_key_secret=server.access_key_secret, clock=clock, sleep=clock.sleep)
 
 
 def test_generated_waiter_returns_when_the_precheck_passes() -> None:
     clock = FakeClock()
-    with Emulator(scenario="precheck-passes", clock=clock.now) as server:
+    with Emulator(scenario="precheck-passes", clock=clock) as server:
         seen: list[str] = []
         final = _client(server, clock).wait_for_pre_check("w-pass", on_progress=lambda r: seen.append(r.state))
         assert final.state == "Finished" and final.error_item == 0
@@ -167,7 +155,7 @@ def test_generated_waiter_raises_with_the_failed_items() -> None:
     import dts_precheck
 
     clock = FakeClock()
-    with Emulator(scenario="precheck-fails", clock=clock.now, faults="throttle:every=3") as server:
+    with Emulator(scenario="precheck-fails", clock=clock, faults="throttle:every=3") as server:
         with pytest.raises(dts_precheck.errors.PreCheckFailedError) as info:
             _client(server, clock).wait_for_pre_check("w-fail")
         assert len(info.value.failed_items) == 2
