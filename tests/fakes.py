@@ -2,8 +2,7 @@
 
 FakeClock exists so that retry back-off, waiter polling and emulator scenarios (all of which take a
 `clock` and a `sleep` callable) can be tested without waiting: sleeping advances the clock at once and is
-recorded, so a test asserts on the delays chosen instead of on wall time. It was written out three times
-(test_client, test_core_transport, test_emulator_scenarios) before it lived here.
+recorded, so a test asserts on the delays chosen instead of on wall time.
 """
 
 from __future__ import annotations
