@@ -336,7 +336,7 @@ def _read_response(reader: _Reader, method: str) -> tuple[Response, bool, str]:
         elif key == "transfer-encoding":
             coding = value if coding is None else f"{coding},{value}"
         elif key == "content-encoding":
-            encoding = value.strip().lower() if not encoding else "multiple"
+            encoding = value.strip().lower() if not encoding else f"{encoding},{value}"  # layered: not unpacked
         elif key == "connection":
             tokens = {token.strip().lower() for token in value.split(",")}
             close = close or "close" in tokens
