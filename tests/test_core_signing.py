@@ -226,6 +226,15 @@ def test_canonical_request_v3_matches_reference(
     assert signed == ";".join(sorted(k.lower() for k in headers))
 
 
+@given(METHOD, params_st, st.binary(max_size=40))
+def test_v3_signs_a_canonical_query_string_as_its_parameters(method: str, query: dict[str, str], body: bytes) -> None:
+    # Clients pass the query string they send: the signature must be the one of the parameters.
+    kw = {"timestamp": "2024-01-01T00:00:00Z", "nonce": "n-1", "action": "A", "version": "v"}
+    as_params = _core.sign_v3(method, "/", query, {"host": "h"}, body, CREDS, **kw)
+    as_string = _core.sign_v3(method, "/", _core.canonical_query(query), {"host": "h"}, body, CREDS, **kw)
+    assert as_string == as_params
+
+
 # ---------------------------------------------------------------------------------------------------
 # V2 round trips and tampering
 # ---------------------------------------------------------------------------------------------------
