@@ -85,6 +85,16 @@ def test_one_look_fetches_every_page_and_passes(plain: str, capsys: pytest.Captu
     assert f"{doc['total']} items" in out and out.rstrip().endswith("passed: State Finished")
 
 
+def test_name_narrows_the_items_to_matching_tables(plain: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = status(capsys, "--job-id", "j1", "--endpoint", plain, "--format", "json")
+    every = json.loads(out)["items"]
+    word = next(item["TargetNames"] for item in every if item.get("TargetNames"))[:3]
+    code, out, _ = status(capsys, "--job-id", "j1", "--endpoint", plain, "--name", word, "--format", "json")
+    narrowed = json.loads(out)["items"]
+    assert code == 0 and 0 < len(narrowed) < len(every)
+    assert narrowed == [item for item in every if word.lower() in (item.get("TargetNames") or "").lower()]
+
+
 def test_a_running_job_without_watch_exits_0(moving: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = status(capsys, "--job-id", "fresh-look", "--endpoint", moving)
     assert code == 0
@@ -256,7 +266,7 @@ def test_error_from_the_service_exits_1(scripted_keys: None, capsys: pytest.Capt
 # ---------------------------------------------------------------- the spec side: x-cli
 def test_the_package_spec_carries_the_status_command() -> None:
     cli = _spec.CLI["status"]
-    assert {o["flag"]: o["param"] for o in cli["options"]} == {"job-id": "DtsJobId", "job-code": "JobCode"}
+    assert {o["flag"]: o["param"] for o in cli["options"]} == {"job-id": "DtsJobId", "job-code": "JobCode", "name": "Name"}
     assert [c["title"] for c in cli["columns"]] == ["state", "item", "target", "error", "repair method"]
     assert cli["outcome"]["failed"] == ("Failed",)
     assert cli["waiter"] == "wait_for_pre_check" and cli["paginate"] == "paginate_describe_pre_check_status"
