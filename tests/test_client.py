@@ -146,6 +146,17 @@ def test_dropped_connections_are_retried() -> None:
     assert server.calls() == 3
 
 
+def test_a_request_the_server_read_on_a_dropped_keep_alive_connection_goes_again_freshly_signed() -> None:
+    # The server may have seen the first nonce: resending the same signature could be refused.
+    with scripted(_sequence(Reply(200, SAMPLE), Reply(drop=True))) as server, client(server.url, retry=1) as c:
+        assert call(c).state == "Finished"
+        assert call(c).state == "Finished"  # one attempt: the resend is the transport's, not a retry
+    first, dropped, resent = server.requests
+    assert dropped.connection == first.connection != resent.connection
+    assert dropped.signature_error is None and resent.signature_error is None
+    assert dropped.headers["x-acs-signature-nonce"] != resent.headers["x-acs-signature-nonce"]
+
+
 def test_unparsable_body_raises_its_own_type_with_the_raw_body() -> None:
     raw = json.dumps(SAMPLE).encode()[:123]
     with scripted(lambda r: Reply(200, raw)) as server, \

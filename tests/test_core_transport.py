@@ -364,6 +364,30 @@ def test_reused_connection_dropped_mid_request_reconnects_once(
     assert [r["on_connection"] for r in server.requests] == [1, 2, 1]
 
 
+def test_the_resend_on_a_fresh_connection_is_what_replay_makes(
+    server: Server, transport: _http.HttpTransport
+) -> None:
+    assert transport.request("GET", server.base + "/drop-second").status == 200
+    made: list[int] = []
+
+    def replay() -> tuple[str, dict[str, str]]:
+        made.append(1)
+        return server.base + "/drop-second?again=1", {"X-Try": "2"}
+
+    response = transport.request("GET", server.base + "/drop-second", {"X-Try": "1"}, replay=replay)
+    assert response.status == 200 and made == [1]
+    assert [r["path"] for r in server.requests] == ["/drop-second", "/drop-second", "/drop-second?again=1"]
+    assert [r["headers"].get("X-Try") for r in server.requests] == [None, "1", "2"]
+
+
+def test_replay_is_not_called_when_nothing_goes_wrong(server: Server, transport: _http.HttpTransport) -> None:
+    def replay() -> tuple[str, dict[str, str]]:
+        raise AssertionError("replayed without a stale connection")
+
+    for _ in range(3):
+        assert transport.request("GET", server.base + "/echo", replay=replay).status == 200
+
+
 def test_fresh_connection_dropped_is_not_retried(server: Server, transport: _http.HttpTransport) -> None:
     with pytest.raises(TransportError) as info:
         transport.request("GET", server.base + "/drop")

@@ -185,20 +185,27 @@ class BaseClient:
                                  clock=self._clock, sleep=self._sleep, rng=self._rng)
 
     def _send(self, action: str, params: dict[str, str], budget_s: float) -> Response:
-        creds = self._credentials.get()
-        cfg = self._config
-        if self.signature_version == "v3":
-            query = canonical_query(params)  # signed and sent as one string: what is signed is what is sent
-            headers = {"host": self.endpoint.host_header, "user-agent": self.user_agent,
-                       "accept": "application/json"}
-            signed = sign_v3("POST", self.endpoint.base_path + "/", query, headers, b"", creds,
-                             timestamp=utc_timestamp(), nonce=new_nonce(), action=action, version=cfg.api_version)
-        else:
-            signed_query = build_v2_query("POST", action, cfg.api_version, params, creds, timestamp=utc_timestamp(),
-                                          nonce=new_nonce(), response_format=self.response_format)
-            query = canonical_query(signed_query)
-            signed = {"user-agent": self.user_agent}
-        return self._transport.request("POST", self.endpoint.url("/?" + query), signed, b"", budget_s=budget_s)
+        def signed() -> tuple[str, dict[str, str]]:
+            # A fresh timestamp and nonce each time: also for the transport's resend on a stale connection.
+            creds = self._credentials.get()
+            cfg = self._config
+            if self.signature_version == "v3":
+                query = canonical_query(params)  # signed and sent as one string: what is signed is what is sent
+                headers = {"host": self.endpoint.host_header, "user-agent": self.user_agent,
+                           "accept": "application/json"}
+                headers = sign_v3("POST", self.endpoint.base_path + "/", query, headers, b"", creds,
+                                  timestamp=utc_timestamp(), nonce=new_nonce(), action=action,
+                                  version=cfg.api_version)
+            else:
+                signed_query = build_v2_query("POST", action, cfg.api_version, params, creds,
+                                              timestamp=utc_timestamp(), nonce=new_nonce(),
+                                              response_format=self.response_format)
+                query = canonical_query(signed_query)
+                headers = {"user-agent": self.user_agent}
+            return self.endpoint.url("/?" + query), headers
+
+        url, headers = signed()
+        return self._transport.request("POST", url, headers, b"", budget_s=budget_s, replay=signed)
 
     def _read(self, response: Response, decode: Callable[[Any], T], xml_shape: Shape) -> T:
         cfg = self._config

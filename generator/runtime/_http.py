@@ -21,7 +21,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Final, NamedTuple
 from urllib.parse import unquote, urlsplit
 
@@ -421,13 +421,34 @@ class HttpTransport:
         body: bytes = b"",
         *,
         budget_s: float = math.inf,
+        replay: Callable[[], tuple[str, Mapping[str, str]]] | None = None,
     ) -> Response:
         """One HTTP exchange. Raises TransportError when no response arrives (RequestTimeoutError on
         timeouts); any HTTP status is a Response. Host, Accept-Encoding: gzip and Content-Length are
-        added unless `headers` has them; a header that HTTP cannot carry is a ValueError."""
+        added unless `headers` has them; a header that HTTP cannot carry is a ValueError.
+
+        A kept-alive connection found closed before any answer gets the request once more on a fresh
+        connection. `replay`, when given, makes the (url, headers) of that second send: the server may
+        have read the first one, so a signed request must not go again with the same nonce."""
         if self._closed:
             raise TransportError("the transport is closed")
         deadline = time.monotonic() + budget_s
+        route, wire = self._wire(method, url, headers, body)
+        conn, reused = self._checkout(route)
+        try:
+            return self._exchange(conn, reused, route, method, wire, deadline)
+        except _StaleConnection:
+            # Never retried after a fresh connection fails: that failure is real.
+            if replay is not None:
+                route, wire = self._wire(method, *replay(), body)
+            return self._exchange(self._new_connection(route), False, route, method, wire, deadline)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _wire(
+        self, method: str, url: str, headers: Mapping[str, str] | None, body: bytes
+    ) -> tuple[_Route, bytes]:
+        """Where the request goes, and its bytes: the head checked in one pass, then the body."""
         found = _ORIGIN.match(url)
         if found is None:
             raise ValueError(f"not an http(s) URL: {url!r}")
@@ -451,18 +472,9 @@ class HttpTransport:
             well_formed = _HEADER_BLOCK.fullmatch(block) and block.count("\n") == len(send)
             if not (well_formed and _TOKEN.fullmatch(method) and _TARGET.fullmatch(target)):
                 raise ValueError(_bad_head(method, target, send))
-            wire = f"{method} {target} HTTP/1.1\r\n{block}\r\n".encode("latin-1") + body
+            return route, f"{method} {target} HTTP/1.1\r\n{block}\r\n".encode("latin-1") + body
         except UnicodeEncodeError:
             raise ValueError(_bad_head(method, target, send)) from None
-        conn, reused = self._checkout(route)
-        try:
-            return self._exchange(conn, reused, route, method, wire, deadline)
-        except _StaleConnection:
-            # The server closed an idle keep-alive connection under us before answering: one
-            # transparent retry on a fresh connection (never after a fresh one: that failure is real).
-            return self._exchange(self._new_connection(route), False, route, method, wire, deadline)
-
-    # -- internals --------------------------------------------------------------------------------
 
     def _origin(self, origin: str, url: str) -> _Origin:
         parts = urlsplit(origin)
