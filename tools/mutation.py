@@ -83,6 +83,8 @@ MUTANTS = [
            r'block\.count\("\\n"\) == len\(send\)', "True"),
     Mutant("HTTP/1.0 responses keep the connection open", "generator/runtime/_http.py",
            r'will_close = close or \(version == "HTTP/1\.0" and not keep_alive\)', "will_close = close"),
+    Mutant("a stale connection's resend reuses the first signature", f"{PKG}/_http.py",
+           r"            if replay is not None:\n", "            if False:\n"),
     Mutant("chunked body keeps the chunk-size lines", "generator/runtime/_http.py",
            r"parts\.append\(self\.exact\(size\)\)", "parts.append(size_text.encode() + self.exact(size))"),
 ]
