@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from . import __version__
-from .ir import IR, EnumProperty, ListProperty, ModelProperty, Operation, ScalarProperty, snake
+from .ir import IR, EnumProperty, ListProperty, ModelProperty, ScalarProperty, snake
 from .load import Document, bundle
 
 HERE = Path(__file__).parent
@@ -172,12 +172,6 @@ def _prop_shape(ir: IR, p: Any, seen: tuple[str, ...]) -> Any:
     return "string"
 
 
-def response_entry(op: Operation, first: bool = False) -> str:
-    """The name of an operation's response schema: schemas/<name>.schema.json, validators.validate_<name>.
-    The spec's first operation is plain "response"."""
-    return "response" if first else f"{op.method}_response"
-
-
 def render(doc: Document, ir: IR) -> dict[str, str]:
     """Every output file, relative path -> text. Pure: same document, same bytes."""
     env = environment()
@@ -194,7 +188,10 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
     }
     response_keys = {f.wire for op in ir.operations for f in ir.model(op.response_model).fields}
     error_keys = [f.wire for f in ir.model(ir.service.error_model).fields]
-    context["response_entries"] = {op.action: response_entry(op, i == 0) for i, op in enumerate(ir.operations)}
+    # Each operation's response schema: schemas/<name>.schema.json and validators.validate_<name>; the
+    # spec's first operation's is plain "response".
+    entries = {op.action: "response" if i == 0 else f"{op.method}_response" for i, op in enumerate(ir.operations)}
+    context["response_entries"] = entries
     context["xml"] = {
         "response_shapes": {op.action: xml_shape(ir, op.response_model) for op in ir.operations},
         "error_shape": xml_shape(ir, ir.service.error_model),
@@ -213,7 +210,7 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
     files[f"{pkg}/py.typed"] = ""
     schemas = {"response": bundle(doc, ir.operations[0].response_model), "error": bundle(doc, ir.service.error_model)}
     for op in ir.operations[1:]:
-        schemas[response_entry(op)] = bundle(doc, op.response_model)
+        schemas[entries[op.action]] = bundle(doc, op.response_model)
     for name, schema in schemas.items():
         schema = {"$comment": head.strip().replace("\n# ", " ").lstrip("# "), **schema}
         files[f"{pkg}/schemas/{name}.schema.json"] = _json(schema)

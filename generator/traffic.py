@@ -375,12 +375,10 @@ class Progress:
 def run(paths: list[str], *, package: str, strict: bool = False, jobs: int | None = None,
         progress: bool = True, action: str | None = None) -> Iterator[FileReport]:
     """Check every file; LookupError at once for an action the package does not have."""
-    checker = Checker(Package(package), strict, action)
-    return _run(checker, list(iter_files(paths)), package, strict, jobs, progress, action)
+    return _reports(Checker(Package(package), strict, action), list(iter_files(paths)), jobs, progress)
 
 
-def _run(checker: Checker, files: list[str], package: str, strict: bool, jobs: int | None, progress: bool,
-         action: str | None) -> Iterator[FileReport]:
+def _reports(checker: Checker, files: list[str], jobs: int | None, progress: bool) -> Iterator[FileReport]:
     jobs = max(1, jobs or os.cpu_count() or 1)
     bar = Progress(len(files)) if progress else None
     try:
@@ -393,7 +391,8 @@ def _run(checker: Checker, files: list[str], package: str, strict: bool, jobs: i
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(package, strict, action)) as pool:
+        with ctx.Pool(jobs, initializer=_init_worker,
+                      initargs=(checker.pkg.name, checker.strict, checker.only)) as pool:
             for report in pool.imap(_check_one, files, chunksize=max(1, min(64, len(files) // (jobs * 8)))):
                 yield report
                 if bar:
