@@ -20,7 +20,7 @@ examples:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from .errors import SpecError
+    from .errors import GeneratorBug, SpecError
     from .pipeline import DEFAULT_OUT, generate
 
     out = Path(args.out) if args.out else DEFAULT_OUT
@@ -32,6 +32,12 @@ def _generate(args: argparse.Namespace) -> int:
         else:
             print(exc, file=sys.stderr)
         return 2
+    except GeneratorBug as exc:
+        if args.format == "json":
+            print(json.dumps({"ok": False, "bug": str(exc), "module": exc.module, "line": exc.line}))
+        else:
+            print(exc, file=sys.stderr)
+        return 1
     if args.format == "json":
         print(json.dumps({"ok": result.clean or not args.check, "stale": result.stale, "extra": result.extra,
                           "written": result.written, "files": len(result.files)}))

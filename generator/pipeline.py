@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import check
-from .errors import SpecError
+from .errors import GeneratorBug, SpecError
 from .ir import IR, build
 from .load import Document, load
-from .render import render
+from .render import OPTIONAL_MODULES, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "spec"
@@ -50,6 +51,43 @@ def compile_spec(spec: str | Path) -> tuple[Document, IR]:
     return doc, build(doc)
 
 
+def verify(files: dict[str, str]) -> None:
+    """Compile every generated module and import the package with the standard library only (`python -I -S`),
+    before anything is written; raises GeneratorBug naming the module and line that broke."""
+    import subprocess
+    import sys
+    import tempfile
+
+    for name, text in files.items():
+        if name.endswith(".py"):
+            try:
+                compile(text, name, "exec", dont_inherit=True)
+            except SyntaxError as exc:
+                raise GeneratorBug(name, exc.lineno, exc.msg) from None
+    packages = sorted({name.split("/", 1)[0] for name in files})
+    modules = [name[:-3].replace("/", ".") for name in files if name.endswith(".py") and "/" in name
+               and name.rsplit("/", 1)[1][:-3] not in OPTIONAL_MODULES]
+    with tempfile.TemporaryDirectory(prefix="generate-") as tmp:
+        for name, text in files.items():
+            target = Path(tmp) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        code = "import sys; sys.path.insert(0, sys.argv[1])\nfor m in sys.argv[2:]: __import__(m)"
+        try:
+            run = subprocess.run([sys.executable, "-I", "-S", "-c", code, tmp, *packages, *modules],
+                                 capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            raise GeneratorBug(packages[0], None, "importing it did not finish within 60 s") from None
+    if run.returncode != 0:
+        module, line = packages[0], None
+        for frame in re.finditer(r'File "([^"]+)", line (\d+)', run.stderr):
+            path = frame.group(1)
+            if path.startswith(tmp):
+                module, line = Path(path).relative_to(tmp).as_posix(), int(frame.group(2))
+        last = (run.stderr.strip().splitlines() or ["it exited with " + str(run.returncode)])[-1]
+        raise GeneratorBug(module, line, last)
+
+
 def _existing(out: Path, packages: set[str]) -> set[str]:
     found = set()
     for pkg in packages:
@@ -68,6 +106,7 @@ def generate(spec: str | Path | None = None, out: str | Path = DEFAULT_OUT, chec
     """
     doc, ir = compile_spec(spec if spec is not None else default_spec())
     files = render(doc, ir)
+    verify(files)
     out_dir = Path(out)
     result = Result(out_dir, files)
     packages = {name.split("/", 1)[0] for name in files}

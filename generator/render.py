@@ -35,6 +35,8 @@ TEMPLATES = HERE / "templates"
 RUNTIME = HERE / "runtime"
 # Hand-written, standard-library-only modules copied into every package (the Stainless split:
 # a small tuned core, thin generated layers on top).
+# Generated modules that import a third-party package (the others use the standard library only).
+OPTIONAL_MODULES = ("strategies",)
 RUNTIME_MODULES = ("_base.py", "_values.py", "_core.py", "_http.py", "_paging.py", "_client.py")
 
 

@@ -1627,7 +1627,6 @@ def _dec_ErrorResponse(d: dict[str, Any], path: str, co: list[Note]) -> ErrorRes
         v = _c.off(_LAX, v, path, "Recommend", co, 33)
     o.recommend = v
     v = g("AccessDeniedDetail", UNSET)
-    
     o.access_denied_detail = v
     o.extra_fields = None if _K_ErrorResponse.issuperset(d) else _c.extras(d, _K_ErrorResponse, path, co, True)
     o.notes = ()

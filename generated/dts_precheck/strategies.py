@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 __all__ = [
     "describe_pre_check_status_response_documents",
+    "edge_documents",
     "error_response_documents",
     "full_net_check_job_status_documents",
     "invalid_response_documents",
@@ -322,39 +323,78 @@ _NUMERIC_TEXT = [" 42", "42 ", "+5", "1e3", "0x1F", "1_000", "", "007", "-0", "9
 _OTHER_WORDS = ["None", "null", "nil", "True", "true", "TRUE", "False", "1", "0", "yes", "no", "on", "off"]
 
 
-def _awkward(p: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
+def _edge_values(p: dict[str, Any]) -> list[Any]:
+    """The values at the edges of what a property takes, and just past them: drift the policy accepts and drift
+    it does not, bounds and one beyond, wrong types, members' Python names, arrays where objects belong."""
     kind = p["kind"]
-    odd: list[st.SearchStrategy[Any]] = [st.sampled_from(_NUMERIC_TEXT + _OTHER_WORDS)]
+    out: list[Any] = [*_NUMERIC_TEXT, *_OTHER_WORDS, True, False, 0, 7, -1, 1.5, 3.0, [], {}, [1], {"a": 1}, None]
     if kind in ("scalar", "union"):
         types = p["types"]
         if "integer" in types or "number" in types:
             lo, hi = p.get("int_range", (-(2**63), 2**63 - 1))
-            odd.append(st.sampled_from([lo - 1, hi + 1, 2**31, -(2**31) - 1, 2**63, 2**64, 3.0, 1.5, -0.0, 1e300]))
+            out += [lo, hi, lo - 1, hi + 1, 2**31, -(2**31) - 1, 2**63, 2**64, -0.0, 1e300, float(hi)]
             for key in ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum"):
                 if key in p:
-                    odd.append(st.sampled_from([p[key] - 1, p[key], p[key] + 1]))
+                    out += [p[key] - 1, p[key], p[key] + 1, p[key] - 0.5, p[key] + 0.5]
         if "string" in types:
-            if "max_length" in p:
-                odd.append(st.text(min_size=p["max_length"] + 1, max_size=p["max_length"] + 3))
-            if p.get("min_length", 0) > 0:
-                odd.append(st.text(max_size=p["min_length"] - 1))
+            for key in ("min_length", "max_length"):
+                if key in p:
+                    out += ["x" * max(0, p[key] - 1), "x" * p[key], "x" * (p[key] + 1)]
             if "pattern" in p:
-                odd.append(st.text(max_size=6))
-        odd.append(st.sampled_from([True, False, 0, 7, [], {}, [1], {"a": 1}]))
+                out += ["", "a", "A", "0", "é"]
+        if "const" in p:
+            out += [p["const"], str(p["const"])]
     elif kind == "enum":
         values, names = _ENUMS[p["name"]]
-        odd.append(st.sampled_from(names + [v.lower() for v in values] + [v.upper() for v in values]))
-        odd.append(st.sampled_from([0, True, [], {}, ["x"]]))
+        out += [*values, *names, *(v.lower() for v in values), *(v.upper() for v in values), *(v + " " for v in values)]
     elif kind == "model":
-        odd.append(st.sampled_from([[], [{}], "text", 0, True]))
+        out += [[{}], "text", {"~": 1, "a/b": None}]
+    elif kind == "list":
+        out += [{"0": 1}, [[]], [None], [[1, 2]], ["x"], [{}], list(range(p.get("max_items", 3) + 1))]
+        if p.get("min_items"):
+            out += [[None] * (p["min_items"] - 1)]
+    elif kind == "map":
+        out += [{"~": "x", "a/b": None, "": 1}]
+    return out
+
+
+def _awkward(p: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
+    odd: list[st.SearchStrategy[Any]] = [st.sampled_from(_edge_values(p))]
+    if p["kind"] in ("scalar", "union") and "string" in p["types"]:
+        odd.append(st.text(max_size=p.get("max_length", 8) + 2))
+    elif p["kind"] == "enum":
+        odd.append(st.text(max_size=12))
+    elif p["kind"] == "model":
         chain = _cycle(p["name"])
         if chain:
             odd.append(st.integers(_MAX_DEPTH - 3, _MAX_DEPTH + 3).map(lambda n: _nest(chain, n)))
-    elif kind == "list":
-        odd.append(st.sampled_from([{}, {"0": 1}, "text", 0, [[]], [None], [[1, 2]]]))
-    elif kind == "map":
-        odd.append(st.sampled_from([[], "text", 0, {"~": "x", "a/b": None}]))
     return st.one_of(odd)
+
+
+def _edge_documents(model: str, seen: tuple[str, ...]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key, p in _MODELS[model]["fields"].items():
+        out += [{key: v} for v in _edge_values(p)]
+        inner, wrap = p, (lambda v: v)
+        if p["kind"] == "list":
+            inner, wrap = p["item"], (lambda v: [v])
+        elif p["kind"] == "map":
+            inner, wrap = p["value"], (lambda v: {"k/~": v})
+        if inner is not p:
+            out += [{key: wrap(v)} for v in _edge_values(inner)]
+        if inner["kind"] == "model" and inner["name"] not in seen:
+            out += [{key: wrap(doc)} for doc in _edge_documents(inner["name"], (*seen, inner["name"]))]
+            chain = _cycle(inner["name"])
+            if chain:
+                out += [{key: wrap(_nest(chain, n))} for n in (_MAX_DEPTH - 1, _MAX_DEPTH, _MAX_DEPTH + 1)]
+    return out
+
+
+def edge_documents(*, action: str = "DescribePreCheckStatus") -> list[dict[str, Any]]:
+    """Deterministic documents of `action`'s response, each with one field (at any depth) at an edge value:
+    every value `_edge_values` lists for its property, once. A reader must survive every one."""
+    root = _response_model(action)
+    return _edge_documents(root, (root,))
 
 
 def _cycle(name: str) -> list[tuple[str, bool]] | None:
@@ -534,8 +574,11 @@ def invalid_response_documents(
     if kind == "wrong_shape" and p["kind"] in ("model", "list"):
         parent[key] = [parent[key]] if p["kind"] == "model" else {"0": parent[key]}
         return doc, path, kind
-    wrong = [w for w in _WRONG[_wrong_kind(p)] if not (p["kind"] == "union" and _takes(p, w))]
-    parent[key] = draw(st.sampled_from(wrong or [object()]))
+    if p["kind"] == "union":
+        wrong = [w for ws in _WRONG.values() for w in ws if not _takes(p, w)]
+    else:
+        wrong = _WRONG[_wrong_kind(p)]
+    parent[key] = draw(st.sampled_from(wrong))
     return doc, path, "wrong_type"
 
 
