@@ -371,15 +371,27 @@ def _awkward(p: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
     return st.one_of(odd)
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _in_list(value: Any) -> Any:
+    return [value]
+
+
+def _in_map(value: Any) -> Any:
+    return {"k/~": value}
+
+
 def _edge_documents(model: str, seen: tuple[str, ...]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for key, p in _MODELS[model]["fields"].items():
         out += [{key: v} for v in _edge_values(p)]
-        inner, wrap = p, (lambda v: v)
+        inner, wrap = p, _as_is
         if p["kind"] == "list":
-            inner, wrap = p["item"], (lambda v: [v])
+            inner, wrap = p["item"], _in_list
         elif p["kind"] == "map":
-            inner, wrap = p["value"], (lambda v: {"k/~": v})
+            inner, wrap = p["value"], _in_map
         if inner is not p:
             out += [{key: wrap(v)} for v in _edge_values(inner)]
         if inner["kind"] == "model" and inner["name"] not in seen:
