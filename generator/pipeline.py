@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .check import check
 from .errors import GeneratorBug, SpecError
-from .ir import IR, build
+from .ir import IR, build, build_collecting
 from .load import Document, load
 from .render import OPTIONAL_MODULES, render
 
@@ -43,12 +43,18 @@ class Result:
 
 
 def compile_spec(spec: str | Path) -> tuple[Document, IR]:
-    """Load, check and build the IR; raises SpecError listing every problem."""
+    """Load, check and build the IR; raises SpecError listing every problem every stage that could run found."""
     doc = load(spec)
     issues = check(doc)
-    if issues:
-        raise SpecError(issues)
-    return doc, build(doc)
+    if not issues:
+        return doc, build(doc)
+    try:  # the IR builder reports what the structural checks cannot see; on a broken document it may not finish
+        _, ctx = build_collecting(doc)
+        known = {i.path for i in issues}  # where a check already spoke, its message is the clearer one
+        issues += [i for i in ctx.issues if i.path not in known]
+    except Exception:  # what the checks found is reported either way
+        pass
+    raise SpecError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
 
 
 def verify(files: dict[str, str]) -> None:

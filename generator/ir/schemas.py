@@ -607,6 +607,9 @@ class SchemaBuilder:
         for name, schema in self.components.items():
             if not isinstance(schema, dict):
                 self.fail((*COMPONENTS, name), "a component must be a mapping")
+            elif "$ref" in schema:
+                self.fail((*COMPONENTS, name, "$ref"), "a component cannot just be another one (an alias)",
+                          "$ref the component it names directly where this one is used")
             elif "enum" in schema:
                 enums.append(self.enum(name, schema))
             else:
