@@ -265,6 +265,8 @@ class Emulator:
                  max_url_bytes: int = 32768, max_body_bytes: int = 1 << 20, record_limit: int = 10000) -> None:
         self.api = api or load_api(spec)
         self.bind_host = _check_loopback(host)
+        if not 0 <= port <= 65535:
+            raise EmulatorConfigError(f"port {port}: not a port number (0 to 65535; 0 picks a free one)")
         self.bind_port = port
         plan = faults if isinstance(faults, FaultPlan) else FaultPlan.parse(faults, seed)
         accepted: list[AccessKey] = []
