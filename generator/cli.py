@@ -123,16 +123,20 @@ VALIDATE_EPILOG = """\
 inputs:
   FILE.json         one response or error body
   FILE.jsonl        one document a line (findings carry the line)
-  FILE.xml          a Format=XML response, converted with the schema's guidance
+  FILE.xml          a Format=XML response or error body (any other root element is an error)
   FILE.har          the entries whose request is the operation (findings carry the entry index)
   DIR               every file above under it, recursively
   -                 standard input (JSON, JSON Lines or XML)
+  Inputs are UTF-8 (UTF-16/32 behind a byte order mark is read, with a warning); at most 256 MiB each.
+  A FIFO, device or socket is a finding, never read.
 
 modes:
-  lenient (default) unknown enum values, unknown fields and known type drift are warnings
+  lenient (default) unknown enum values, unknown fields, known type drift and repeated keys are warnings
   --strict          exactly the spec: all of those are errors
 
-exit codes: 0 no errors (warnings allowed), 1 some document has an error or could not be read, 2 usage error
+exit codes: 0 no errors (warnings allowed); 1 some document has an error, some input could not be read, or
+  a PATH held nothing to check (an empty folder, a HAR file with no entry of the API; --allow-empty allows
+  that); 2 usage error (bad option, no such package or action, no standard input)
 
 examples:
   %(prog)s captures/                          everything recorded under captures/
@@ -159,7 +163,7 @@ def _validate(args: argparse.Namespace) -> int:
     colour = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     try:
         reports = traffic.run(args.paths, package=package, strict=args.strict, jobs=args.jobs,
-                              progress=not args.quiet, action=args.action)
+                              progress=not args.quiet, action=args.action, allow_empty=args.allow_empty)
     except LookupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -232,6 +236,9 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                    "(default: the one in generated/)")
     v.add_argument("--action", metavar="NAME", help="the operation whose responses the files hold (default: "
                    "the spec's first); HAR entries and XML root elements name their own")
+    v.add_argument("--allow-empty", action="store_true",
+                   help="a PATH with nothing to check is no error (default: it is, so a gate never passes "
+                   "having checked nothing)")
     v.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_validate)
 
