@@ -704,7 +704,7 @@ def _by_path(paths: list[str], groups: list[list[str | FileReport]], reports: It
 
 
 def _reports(checker: Checker, files: list[str], jobs: int | None, progress: bool) -> Iterator[FileReport]:
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))  # never more workers than files
     bar = Progress(len(files)) if progress else None
     try:
         if jobs == 1 or len(files) < 64 or "-" in files:

@@ -13,6 +13,7 @@ import hmac
 import itertools
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -70,7 +71,9 @@ def parse_access_key(text: str, now: float | None = None) -> AccessKey:
         try:
             ttl = float(parts[3])
         except ValueError:
-            raise EmulatorConfigError("the TTL of an STS key is a number of seconds") from None
+            ttl = math.nan
+        if not math.isfinite(ttl):
+            raise EmulatorConfigError("the TTL of an STS key is a number of seconds")
         expires = (time.time() if now is None else now) + ttl
     return AccessKey(parts[0], parts[1], token, expires)
 
