@@ -31,11 +31,11 @@ def default_spec() -> Path:
     root = checkout()
     if root is None:
         raise NoDefaultError("no spec named, and the toolkit is installed, not run from its checkout: "
-                             "pass --spec FILE")
+                             "pass --spec FILE (spec= from Python)")
     found = sorted(p for p in (root / "spec").glob("*.yaml") if p.is_file())
     if len(found) != 1:
         raise NoDefaultError(f"no spec named, and {root / 'spec'} holds {len(found)} *.yaml files, not one: "
-                             "pass --spec FILE")
+                             "pass --spec FILE (spec= from Python)")
     return found[0]
 
 
@@ -44,7 +44,7 @@ def default_out() -> Path:
     root = checkout()
     if root is None:
         raise NoDefaultError("no output folder named, and the toolkit is installed, not run from its checkout: "
-                             "pass --out DIR")
+                             "pass --out DIR (out= from Python)")
     return root / "generated"
 
 
@@ -53,11 +53,14 @@ def command_default(option: str, cwd: Path | None = None) -> Path:
     current folder is inside the checkout, so a command run elsewhere never reads or writes the toolkit's
     own files by accident."""
     root = checkout()
-    here = (cwd or Path.cwd()).resolve()
-    if root is not None and not here.is_relative_to(root):
+    value = f"{option} {'FILE' if option == '--spec' else 'DIR'}"
+    if root is None:
+        raise NoDefaultError(f"no {option} given, and the toolkit is installed, not run from its checkout: "
+                             f"pass {value}")
+    if not (cwd or Path.cwd()).resolve().is_relative_to(root):
         what = "spec" if option == "--spec" else "output folder"
         raise NoDefaultError(f"no {option} given: the default {what} is the toolkit checkout's ({root}), used "
-                             f"only when run inside it; pass {option} {'FILE' if option == '--spec' else 'DIR'}")
+                             f"only when run inside it; pass {value}")
     return default_spec() if option == "--spec" else default_out()
 
 

@@ -632,6 +632,9 @@ _worker: Checker | None = None
 
 def _init_worker(package: str, strict: bool, action: str | None) -> None:
     global _worker
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the pool
     _worker = Checker(Package(package), strict, action)
 
 
