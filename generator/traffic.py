@@ -160,12 +160,6 @@ def inputs(raw: str) -> Iterator[str | FileReport]:
         yield FileReport(where, 0, [_finding(where, "input", f"cannot list the folder: {exc.strerror or exc}")])
 
 
-def iter_files(paths: Iterable[str]) -> Iterator[str]:
-    """Every file the PATHs stand for (see inputs())."""
-    for raw in paths:
-        yield from (x for x in inputs(raw) if isinstance(x, str))
-
-
 _NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
@@ -186,7 +180,7 @@ def _read_bounded(stream: BinaryIO) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
         if total > MAX_BYTES:
-            raise _Unreadable(f"more than the {MAX_BYTES:,}-byte limit: not read")
+            raise _Unreadable(f"more than the {MAX_BYTES:,}-byte limit: not checked")
 
 
 def read_input(file: str) -> bytes:
@@ -210,7 +204,7 @@ def read_input(file: str) -> bytes:
             if kind:
                 raise _Unreadable(f"{kind}, not a regular file: not read")
             if info.st_size > MAX_BYTES:
-                raise _Unreadable(f"{info.st_size:,} bytes is over the {MAX_BYTES:,}-byte limit: not read")
+                raise _Unreadable(f"{info.st_size:,} bytes, over the {MAX_BYTES:,}-byte limit: not checked")
             return _read_bounded(fh)
     except OSError as exc:
         raise _Unreadable(f"cannot read: {exc.strerror or exc}") from None
@@ -574,7 +568,7 @@ def _decompressed(data: bytes, content_encoding: str) -> bytes:
     except zlib.error as exc:
         raise _Unreadable(f"is not valid {name} data: {exc}") from None
     if len(out) > MAX_BYTES:
-        raise _Unreadable(f"decompresses to more than the {MAX_BYTES:,}-byte limit: not read")
+        raise _Unreadable(f"decompresses to more than the {MAX_BYTES:,}-byte limit: not checked")
     return out
 
 
