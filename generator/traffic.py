@@ -170,11 +170,14 @@ def _not_regular(mode: int) -> str | None:
     return next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
 
 
-def _read_bounded(stream: BinaryIO) -> bytes:
+def _read_bounded(stream: BinaryIO, first: int = _CHUNK) -> bytes:
+    """Everything `stream` holds, in pieces (`first` bytes, then _CHUNK at a time), up to MAX_BYTES."""
     chunks: list[bytes] = []
     total = 0
+    size = first
     while True:
-        chunk = stream.read(min(_CHUNK, MAX_BYTES + 1 - total))
+        chunk = stream.read(min(size, MAX_BYTES + 1 - total))
+        size = _CHUNK
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
@@ -205,7 +208,7 @@ def read_input(file: str) -> bytes:
                 raise _Unreadable(f"{kind}, not a regular file: not read")
             if info.st_size > MAX_BYTES:
                 raise _Unreadable(f"{info.st_size:,} bytes, over the {MAX_BYTES:,}-byte limit: not checked")
-            return _read_bounded(fh)
+            return _read_bounded(fh, first=info.st_size + 1)  # its size is known: one read, no copies
     except OSError as exc:
         raise _Unreadable(f"cannot read: {exc.strerror or exc}") from None
 
