@@ -50,12 +50,17 @@ def _error(message: str) -> int:
     return 2
 
 
+class UsageError(ValueError):
+    """An option that cannot be used as given; the message names it."""
+
+
 def spec_path(option: str | None) -> Path:
-    """The spec a command reads: --spec, checked to be a readable regular file of sane size, else the
-    checkout's (NoDefaultError outside it). A device, FIFO or folder is refused before anything reads it."""
+    """The spec a command reads: --spec, checked to be a readable regular file of sane size (UsageError
+    otherwise: a device, FIFO or folder is refused before anything reads it), else the checkout's
+    (NoDefaultError outside it)."""
     import stat
 
-    from .pipeline import NoDefaultError, command_default
+    from .pipeline import command_default
 
     if option is None:
         return command_default("--spec")
@@ -63,12 +68,11 @@ def spec_path(option: str | None) -> Path:
     try:
         info = path.stat()
     except OSError as exc:
-        raise NoDefaultError(f"--spec {option}: {exc.strerror or exc}") from None
+        raise UsageError(f"--spec {option}: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
-        raise NoDefaultError(f"--spec {option}: not a regular file")
+        raise UsageError(f"--spec {option}: not a regular file")
     if info.st_size > SPEC_MAX_BYTES:
-        raise NoDefaultError(f"--spec {option}: {info.st_size:,} bytes, more than a spec can be "
-                             f"({SPEC_MAX_BYTES:,})")
+        raise UsageError(f"--spec {option}: {info.st_size:,} bytes, more than a spec can be ({SPEC_MAX_BYTES:,})")
     return path
 
 
@@ -79,7 +83,7 @@ def _generate(args: argparse.Namespace) -> int:
     try:
         spec = spec_path(args.spec)
         out = Path(args.out) if args.out else command_default("--out")
-    except NoDefaultError as exc:
+    except (NoDefaultError, UsageError) as exc:
         return _error(str(exc))
     if out.exists() and not out.is_dir():
         return _error(f"--out {out}: not a folder")

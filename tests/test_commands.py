@@ -40,6 +40,13 @@ def test_mock_server_port_out_of_range(capsys: pytest.CaptureFixture[str]) -> No
         assert code == 2 and "argument --port" in line and ("0 to 65535" in line or "not a port number" in line)
 
 
+def test_the_emulator_object_refuses_a_port_out_of_range() -> None:
+    from generator.emulator import Emulator, EmulatorConfigError
+
+    with pytest.raises(EmulatorConfigError, match="not a port number"):
+        Emulator(port=70000)
+
+
 def test_generate_out_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "file").write_text("x")
     code, _, err = cli(capsys, "generate", "--spec", str(SPEC), "--out", str(tmp_path / "file"))

@@ -67,7 +67,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import spec_path
+    from ..cli import UsageError, spec_path
     from ..errors import SpecError
     from ..pipeline import NoDefaultError
     from .api import EmulatorConfigError
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         server = Emulator(spec=spec_path(args.spec), host=args.host, port=args.port, data=args.data, scenario=args.scenario,
                           faults=args.faults, keys=args.access_keys, seed=args.seed)
         server.bind()
-    except (EmulatorConfigError, FaultSpecError, SpecError, NoDefaultError) as exc:
+    except (EmulatorConfigError, FaultSpecError, SpecError, NoDefaultError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
