@@ -13,20 +13,56 @@ from .ir import IR, build, build_collecting
 from .load import Document, load
 from .render import OPTIONAL_MODULES, render
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC_DIR = ROOT / "spec"
-DEFAULT_OUT = ROOT / "generated"
+ROOT = Path(__file__).resolve().parent.parent  # the toolkit's checkout, when it runs from one
+
+
+class NoDefaultError(LookupError):
+    """An option was left out whose default exists only in the toolkit's checkout; the message names it."""
+
+
+def checkout() -> Path | None:
+    """The toolkit's own checkout (spec/ and pyproject.toml beside generator/), or None when it is installed."""
+    if (ROOT / "spec").is_dir() and (ROOT / "pyproject.toml").is_file():
+        return ROOT
+    return None
 
 
 def default_spec() -> Path:
-    """The one spec in spec/ (several need an explicit --spec)."""
-    found = sorted(p for p in SPEC_DIR.glob("*.yaml") if p.is_file())
+    """The one *.yaml in the checkout's spec/: the default when no spec is named."""
+    root = checkout()
+    if root is None:
+        raise NoDefaultError("no spec named, and the toolkit is installed, not run from its checkout: "
+                             "pass --spec FILE (spec= from Python)")
+    found = sorted(p for p in (root / "spec").glob("*.yaml") if p.is_file())
     if len(found) != 1:
-        from .errors import SpecIssue
-
-        raise SpecError([SpecIssue(str(SPEC_DIR), "", f"expected one *.yaml spec, found {len(found)}",
-                                   hint="name the spec with --spec FILE")])
+        raise NoDefaultError(f"no spec named, and {root / 'spec'} holds {len(found)} *.yaml files, not one: "
+                             "pass --spec FILE (spec= from Python)")
     return found[0]
+
+
+def default_out() -> Path:
+    """The checkout's generated/: the default when no output folder is named."""
+    root = checkout()
+    if root is None:
+        raise NoDefaultError("no output folder named, and the toolkit is installed, not run from its checkout: "
+                             "pass --out DIR (out= from Python)")
+    return root / "generated"
+
+
+def command_default(option: str, cwd: Path | None = None) -> Path:
+    """What a command uses when `option` (--spec or --out) is left out: the checkout's, and only when the
+    current folder is inside the checkout, so a command run elsewhere never reads or writes the toolkit's
+    own files by accident."""
+    root = checkout()
+    value = f"{option} {'FILE' if option == '--spec' else 'DIR'}"
+    if root is None:
+        raise NoDefaultError(f"no {option} given, and the toolkit is installed, not run from its checkout: "
+                             f"pass {value}")
+    if not (cwd or Path.cwd()).resolve().is_relative_to(root):
+        what = "spec" if option == "--spec" else "output folder"
+        raise NoDefaultError(f"no {option} given: the default {what} is the toolkit checkout's ({root}), used "
+                             f"only when run inside it; pass {value}")
+    return default_spec() if option == "--spec" else default_out()
 
 
 @dataclass
@@ -105,15 +141,16 @@ def _existing(out: Path, packages: set[str]) -> set[str]:
     return found
 
 
-def generate(spec: str | Path | None = None, out: str | Path = DEFAULT_OUT, check_only: bool = False) -> Result:
-    """Generate the package for `spec` into `out`.
+def generate(spec: str | Path | None = None, out: str | Path | None = None, check_only: bool = False) -> Result:
+    """Generate the package for `spec` into `out` (defaults: the checkout's spec/ and generated/; when
+    the toolkit is installed both must be named, else NoDefaultError).
 
     With check_only nothing is written: the result lists stale and extra files instead.
     """
     doc, ir = compile_spec(spec if spec is not None else default_spec())
     files = render(doc, ir)
     verify(files)
-    out_dir = Path(out)
+    out_dir = Path(out) if out is not None else default_out()
     result = Result(out_dir, files)
     packages = {name.split("/", 1)[0] for name in files}
     on_disk = _existing(out_dir, packages)
