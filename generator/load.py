@@ -150,7 +150,8 @@ def load(path: str | Path) -> Document:
     if not isinstance(data, dict):
         raise SpecError([SpecIssue(str(p), "", "the spec must be a mapping (an OpenAPI document)")])
     lines: dict[Pointer, int] = {}
-    _record_lines(node, lines)
+    if node is not None:
+        _record_lines(node, lines)
     # Hash the parsed content, not the bytes: comments and layout do not change the output.
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
