@@ -34,7 +34,7 @@ RESERVED_MODULE = frozenset({
     "ResponseParseError", "RequestValidationError", "WaiterTimeoutError", "PaginationError", "Paginator",
     "RetryPolicy", "Credentials", "CredentialsProvider", "Transport", "Any", "Final", "Literal", "overload",
     "Callable", "TYPE_CHECKING", "dataclass", "field", "annotations", "parse_response", "SPEC_SHA256",
-    "ERROR_CLASSES", "VALIDATORS", "Issue", "validate",
+    "ERROR_CLASSES", "VALIDATORS", "Issue", "validate", "TypeAlias", "re", "json", "time", "math", "st",
 })
 # Attribute names every model class has (or inherits) besides its fields, and names its class body uses.
 RESERVED_MODEL_ATTRS = frozenset({
@@ -46,6 +46,8 @@ RESERVED_ERROR_ATTRS = frozenset({
     "code", "message", "http_status", "body", "retryable", "headers", "attempts", "args", "with_traceback",
     "add_note", "from_body",
 })
+# The strategies module's own functions; each model gets `<model>_documents` beside them.
+RESERVED_STRATEGIES = frozenset({"response_documents", "invalid_response_documents", "edge_documents"})
 # Parameter names the client's methods take besides the operation's parameters.
 RESERVED_PARAMS = frozenset({"self", "cls", "max_pages", "timeout", "poll_interval", "on_progress"})
 # Methods and attributes every client has besides one method per operation, paginator and waiter.

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from ..load import Pointer
 from ..runtime import _values as V
 from .base import COMPONENTS, Context
-from .names import RESERVED_MODEL_ATTRS, RESERVED_MODULE, Scope, class_name, member, snake
+from .names import RESERVED_MODEL_ATTRS, RESERVED_MODULE, RESERVED_STRATEGIES, Scope, class_name, member, snake
 
 # Keywords a schema may use. Anything else (and any x- extension not listed in docs/design.md) is reported.
 ANNOTATIONS = frozenset({"description", "title", "examples", "example", "default", "deprecated", "readOnly",
@@ -254,6 +254,7 @@ class Model:
     closed: bool  # additionalProperties: false
     additional: Property | None = None  # additionalProperties: <schema>: what unknown keys must hold
     recursive: bool = False
+    documents: str = ""  # its strategy in the generated strategies module: `<model>_documents`
 
     def field(self, wire: str) -> Field | None:
         return next((f for f in self.fields if f.wire == wire), None)
@@ -614,6 +615,8 @@ class SchemaBuilder:
                 enums.append(self.enum(name, schema))
             else:
                 models.append(self.model(name, schema))
+        strategies = Scope(RESERVED_STRATEGIES | RESERVED_MODULE)
+        models = [replace(m, documents=strategies.take(snake(m.class_name) + "_documents", m.name)) for m in models]
         return _mark_recursive(models), enums
 
 
