@@ -15,7 +15,15 @@ from typing import Any, ClassVar
 from ..load import Pointer
 from ..runtime import _values as V
 from .base import COMPONENTS, Context
-from .names import RESERVED_MODEL_ATTRS, RESERVED_MODULE, RESERVED_STRATEGIES, Scope, class_name, member, snake
+from .names import (
+    RESERVED_MODEL_ATTRS,
+    RESERVED_MODULE,
+    RESERVED_STRATEGIES,
+    Scope,
+    class_name,
+    member,
+    snake,
+)
 
 # Keywords a schema may use. Anything else (and any x- extension not listed in docs/design.md) is reported.
 ANNOTATIONS = frozenset({"description", "title", "examples", "example", "default", "deprecated", "readOnly",
