@@ -20,7 +20,7 @@ TEMPLATES = HERE / "templates"
 RUNTIME = HERE / "runtime"
 # Hand-written, standard-library-only modules copied into every package (the Stainless split:
 # a small tuned core, thin generated layers on top).
-RUNTIME_MODULES = ("_base.py", "_core.py", "_http.py", "_paging.py", "_client.py")
+RUNTIME_MODULES = ("_base.py", "_errors.py", "_credentials.py", "_signing.py", "_endpoints.py", "_retry.py", "_xml.py", "_transport.py", "_http.py", "_paging.py", "_client.py", "_core.py")
 
 
 def header(ir: IR) -> str:

@@ -1,4 +1,4 @@
-"""Runtime primitives the generated models share: absent values, open enums, parse notes.
+"""Runtime primitives the generated models share: absent values, open enums, parse notes, ParseError.
 
 Copied verbatim into every generated package, so it may use the standard library only.
 """
@@ -10,6 +10,17 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Self
+
+# The client's errors live in _errors; these names are re-exported here for code written against the
+# older layout (the toolkit's status command reads them from this module).
+from ._errors import (
+    ClientError,
+    PaginationError,
+    RequestValidationError,
+    ResponseParseError,
+    TransportError,
+    WaiterTimeoutError,
+)
 
 __all__ = [
     "UNSET",
@@ -99,43 +110,6 @@ class Note:
 
     def __str__(self) -> str:
         return f"{self.path or '/'}: {self.message}"
-
-
-class ClientError(Exception):
-    """Base of every error a generated package raises (except ParseError, a ValueError)."""
-
-
-class RequestValidationError(ClientError, ValueError):
-    """A request parameter breaks the spec; nothing was sent."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        self.parameter = parameter
-        super().__init__(f"{parameter}: {message}")
-
-
-class TransportError(ClientError):
-    """The request got no HTTP response (connection refused or reset, timed out); `cause` says why."""
-
-
-class ResponseParseError(ClientError):
-    """A response arrived but its body could not be read; the raw bytes are kept."""
-
-    def __init__(self, message: str, *, http_status: int, body: bytes) -> None:
-        self.http_status = http_status
-        self.body = body
-        super().__init__(f"{message} (HTTP {http_status}, {len(body)} bytes)")
-
-
-class PaginationError(ClientError):
-    """The server's pages do not add up: a repeated page, a total that moved, a clamped page."""
-
-
-class WaiterTimeoutError(ClientError, TimeoutError):
-    """A waiter gave up; `last_response` is the last state it saw (None if every poll failed)."""
-
-    def __init__(self, message: str, *, last_response: Any) -> None:
-        self.last_response = last_response
-        super().__init__(message)
 
 
 class ParseError(ValueError):
