@@ -352,12 +352,28 @@ def test_v2_verify_reasons(change: dict[str, str | None], reason: str) -> None:
     assert info.value.reason == reason
 
 
-def test_v2_clock_skew_is_checked_only_when_asked() -> None:
-    query = v2_query({"A": "1"})  # 2024-01-02T03:04:05Z = 1704164645
-    assert signatures.verify_v2("POST", query, LOOKUP, max_skew_s=900, now=lambda: 1704164645 + 60) == "AK-id"
-    with pytest.raises(signatures.SignatureError) as info:
-        signatures.verify_v2("POST", query, LOOKUP, max_skew_s=900, now=lambda: 1704164645 + 3600)
-    assert info.value.reason == "stale"
+@pytest.mark.parametrize("offset", [-3600, -901, 901, 3600])
+def test_a_timestamp_too_far_from_now_either_way_is_stale(offset: int) -> None:
+    # 2024-01-02T03:04:05Z = 1704164645; `offset` is how far the signer's clock was from the server's.
+    query = v2_query({"A": "1"})
+    headers = v3_sign({"A": "1"})
+    assert headers["x-acs-date"] == "2024-01-02T03:04:05Z"
+    now = lambda: 1704164645 - offset  # noqa: E731
+    with pytest.raises(signatures.SignatureError, match="in the past" if offset < 0 else "in the future") as v2:
+        signatures.verify_v2("POST", query, LOOKUP, max_skew_s=900, now=now)
+    with pytest.raises(signatures.SignatureError) as v3:
+        signatures.verify_v3("POST", "/", {"A": "1"}, headers, b"", LOOKUP, max_skew_s=900, now=now)
+    assert v2.value.reason == v3.value.reason == "stale"
+
+
+@pytest.mark.parametrize("offset", [-900, -60, 0, 60, 900])
+def test_a_timestamp_within_the_skew_either_way_verifies(offset: int) -> None:
+    query = v2_query({"A": "1"})
+    headers = v3_sign({"A": "1"})
+    now = lambda: 1704164645 - offset  # noqa: E731
+    assert signatures.verify_v2("POST", query, LOOKUP, max_skew_s=900, now=now) == "AK-id"
+    assert signatures.verify_v3("POST", "/", {"A": "1"}, headers, b"", LOOKUP, max_skew_s=900, now=now) == "AK-id"
+    assert signatures.verify_v2("POST", query, LOOKUP, now=lambda: 0) == "AK-id"  # no skew asked: not checked
 
 
 def test_v2_security_token_is_sent_and_signed() -> None:

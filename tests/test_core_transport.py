@@ -878,3 +878,112 @@ def test_retries_over_the_real_transport(server: Server, transport: _http.HttpTr
     response = _retry.call_with_retries(attempt, decide, policy, sleep=sleep)
     assert response.status == 200 and sleeps == [0.02, 0.02]
     assert server.connections == 1  # the 503s kept the connection alive
+
+
+# ---------------------------------------------------------------------------------------------------
+# Framings http.client reads for us, and what we add around it (raw bytes from a scripted socket)
+# ---------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def raw_server(*replies: bytes, trickle_s: float = 0.0) -> Iterator[tuple[str, list[int]]]:
+    """Answers each request on one connection with the next of `replies` (a byte at a time every
+    `trickle_s` when set), then closes; yields (base URL, connections accepted so far)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[int] = []
+    queue = list(replies)
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set() and queue:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(1)
+            with conn:
+                conn.settimeout(5)
+                while queue and not stop.is_set():
+                    if not conn.recv(65536):
+                        break
+                    reply = queue.pop(0)
+                    try:
+                        if trickle_s:
+                            for i in range(len(reply)):
+                                if stop.wait(trickle_s):
+                                    return
+                                conn.sendall(reply[i : i + 1])
+                        else:
+                            conn.sendall(reply)
+                    except OSError:
+                        return
+                    if b"Connection: close" in reply or b"Transfer-Encoding: gzip" in reply:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+def test_chunked_bodies_are_read_and_keep_the_connection(transport: _http.HttpTransport) -> None:
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    with raw_server(chunked, OK) as (base, accepted):
+        assert transport.request("GET", base + "/a").body == b"hello world"
+        assert transport.request("GET", base + "/b").body == b"ok"
+    assert len(accepted) == 1
+
+
+def test_a_transfer_coding_other_than_chunked_is_refused(transport: _http.HttpTransport) -> None:
+    # http.client frames only chunked: anything else would come back still encoded, chunk lines and all.
+    wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + b"a\r\n" + gzip.compress(b"{}")[:10]
+    with raw_server(wire) as (base, _), pytest.raises(TransportError, match="transfer coding"):
+        transport.request("GET", base + "/")
+
+
+def test_a_body_delimited_by_the_close_is_read_whole(transport: _http.HttpTransport) -> None:
+    with raw_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", OK) as (base, accepted):
+        assert transport.request("GET", base + "/").body == b"until the end"
+        assert transport.request("GET", base + "/").body == b"ok"
+    assert len(accepted) == 2
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read() -> None:
+    with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n") as (base, _), \
+            _http.HttpTransport(proxies={}, max_response_bytes=1000) as small:
+        with pytest.raises(_errors.ResponseTooLargeError, match="announces 999999999 bytes"):
+            small.request("GET", base + "/")
+
+
+def test_a_server_that_trickles_cannot_stretch_the_exchange_past_its_budget() -> None:
+    # Every byte arrives well within the read timeout; only the budget over the whole exchange stops it.
+    with raw_server(OK + b" " * 100, trickle_s=0.05) as (base, _), \
+            _http.HttpTransport(proxies={}, read_timeout_s=2) as transport:
+        started = time.monotonic()
+        with pytest.raises(_errors.RequestTimeoutError) as info:
+            transport.request("GET", base + "/", budget_s=0.5)
+        assert time.monotonic() - started < 1.0
+    assert info.value.phase == "read"
+
+
+@pytest.mark.parametrize(("headers", "url"), [
+    ({"X-Evil": "a\r\nX-Injected: 1"}, "/"),
+    ({"Bad Name": "v"}, "/"),
+    ({"X-Wide": "snowman \u2603"}, "/"),
+    ({}, "/a b"),
+])
+def test_what_http_cannot_carry_is_refused_before_anything_is_sent(
+    transport: _http.HttpTransport, headers: dict[str, str], url: str
+) -> None:
+    with raw_server(OK) as (base, accepted):
+        with pytest.raises(ValueError, match="cannot be written"):
+            transport.request("GET", base + url, headers)
+        assert accepted == []

@@ -27,6 +27,7 @@ from ._errors import (
     StaleConnectionError,
     TransportError,
     XmlError,
+    seconds,
     shown,
 )
 from ._retry import RetryDecision, RetryPolicy, call_with_retries
@@ -92,17 +93,12 @@ def default_retry(config: ServiceConfig) -> RetryPolicy:
 
 
 def _timeouts(timeout: object) -> tuple[float, float]:
-    def seconds(value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-            raise RequestValidationError("timeout", "must be a positive, finite number of seconds or a "
-                                                    f"(connect, read) pair of them, not {shown(value)}")
-        return float(value)
-
+    """`timeout` as (connect, read): one number of seconds for both, or a pair."""
     if isinstance(timeout, tuple):
         if len(timeout) != 2:
             raise RequestValidationError("timeout", f"a pair is (connect, read), not {len(timeout)} values")
-        return seconds(timeout[0]), seconds(timeout[1])
-    return seconds(timeout), seconds(timeout)
+        return seconds("timeout", timeout[0]), seconds("timeout", timeout[1])
+    return seconds("timeout", timeout), seconds("timeout", timeout)
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:

@@ -65,7 +65,8 @@ def _parse_endpoint(endpoint: str) -> Endpoint:
         raise EndpointError("the endpoint is empty")
     if not text.isprintable() or " " in text:
         # urlsplit would quietly drop tabs and newlines; anything invisible in a URL is a mistake.
-        raise EndpointError(f"endpoint {endpoint!r}: spaces and control characters are not allowed")
+        raise EndpointError(f"endpoint {endpoint!r}: spaces, control characters and lone surrogates are not "
+                            "allowed")
     from urllib.parse import urlsplit  # here: only making a client needs it
 
     # A bare host (optionally host:port) means HTTPS, as every official SDK assumes.

@@ -24,6 +24,7 @@ ValueError of its own and lives with the models' runtime (_base).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -43,6 +44,7 @@ __all__ = [
     "WaiterTimeoutError",
     "XmlError",
     "excerpt",
+    "seconds",
     "shown",
 ]
 
@@ -55,7 +57,8 @@ def excerpt(data: bytes | str, limit: int = _EXCERPT_BYTES) -> str:
     cut = data[:limit]
     text = cut.decode("utf-8", "backslashreplace") if isinstance(cut, bytes) else cut
     shown = repr(text)  # escapes newlines, control and invisible format characters (bidi overrides)
-    return shown + (f" ... ({len(data)} in all)" if len(data) > limit else "")
+    unit = "bytes" if isinstance(data, bytes) else "characters"
+    return shown + (f" ... ({len(data)} {unit} in all)" if len(data) > limit else "")
 
 
 def shown(value: object) -> str:
@@ -69,20 +72,35 @@ def shown(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def seconds(name: str, value: object, *, zero: bool = False, infinite: bool = False) -> float:
+    """A duration argument as a float: a number of seconds, positive (or zero when `zero`), finite (or
+    math.inf when `infinite`). Anything else is a RequestValidationError naming `name`."""
+    if not isinstance(value, bool) and isinstance(value, int | float):
+        number = float(value) if isinstance(value, float) or value.bit_length() < 1024 else math.inf
+        if (number > 0 or (zero and number == 0)) and (number < math.inf or (infinite and value == math.inf)):
+            return number
+    allowed = "a number of seconds, " + (">= 0" if zero else "> 0") + (" (math.inf: no limit)" if infinite else
+                                                                       ", finite")
+    raise RequestValidationError(name, f"must be {allowed}, not {shown(value)}")
+
+
 class ClientError(Exception):
     """Base of every error a generated client raises (the models' ParseError is a ValueError instead).
 
-    `attempts`, when the retry loop set it, is how many attempts were made before this error was final;
-    the message then says so.
+    `attempts` is how many attempts a call made before this error was final (None outside a call's retry
+    loop), and the message says so; `retries_exhausted` tells a retryable failure that ran out of
+    attempts from a final answer.
     """
 
     attempts: int | None = None
+    retries_exhausted = False
 
     def __str__(self) -> str:
         text = super().__str__()
         if self.attempts is None:
             return text
-        return f"{text} (gave up after {self.attempts} attempt{'s' if self.attempts != 1 else ''})"
+        count = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+        return f"{text} ({'gave up ' if self.retries_exhausted else ''}after {count})"
 
 
 class RequestValidationError(ClientError, ValueError):

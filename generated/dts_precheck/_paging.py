@@ -8,12 +8,11 @@ them to the fields its spec names in x-pagination and x-waiters.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
-from ._errors import PaginationError, RequestValidationError, WaiterTimeoutError, shown
+from ._errors import PaginationError, RequestValidationError, WaiterTimeoutError, seconds, shown
 
 R = TypeVar("R")
 
@@ -28,14 +27,6 @@ def _whole(name: str, value: object, *, optional: bool = False) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise RequestValidationError(name, f"must be a whole number of at least 1{' or None' if optional else ''}, "
                                            f"not {shown(value)}")
-
-
-def _seconds(name: str, value: object, *, infinite: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= math.inf \
-            or (value == math.inf and not infinite):
-        allowed = "a positive number of seconds" + (" (math.inf: no limit)" if infinite else ", finite")
-        raise RequestValidationError(name, f"must be {allowed}, not {shown(value)}")
-    return float(value)
 
 
 def _fingerprint(items: list[Any]) -> str:
@@ -144,8 +135,8 @@ def wait_until(
     (math.inf waits for ever) and `interval` must be positive numbers, `on_progress` None or callable:
     RequestValidationError otherwise, before the first poll.
     """
-    timeout = _seconds("timeout", timeout, infinite=True)
-    interval = _seconds("poll_interval", interval, infinite=False)
+    timeout = seconds("timeout", timeout, infinite=True)
+    interval = seconds("poll_interval", interval)
     if on_progress is not None and not callable(on_progress):
         raise RequestValidationError("on_progress", f"must be callable or None, not {shown(on_progress)}")
     ok, bad = frozenset(success), frozenset(failure)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from ._errors import ClientError, DeadlineExceeded, RequestValidationError, excerpt, shown
+from ._errors import ClientError, DeadlineExceeded, RequestValidationError, excerpt, seconds
 
 if TYPE_CHECKING:
     import logging
@@ -52,16 +52,6 @@ class RetryDecision:
         return cls(RetryAction.REFRESH)
 
 
-def _seconds(name: str, value: object, *, allow_zero: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RequestValidationError(name, f"must be a number of seconds, not {type(value).__name__}")
-    number = float(value) if isinstance(value, float) or value.bit_length() < 1000 else math.inf
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        raise RequestValidationError(name, f"must be a finite number {'>= 0' if allow_zero else '> 0'}, "
-                                           f"not {shown(value)}")
-    return number
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     """How a call is retried. These defaults are the library's (one attempt, as the official SDKs do);
@@ -85,10 +75,10 @@ class RetryPolicy:
             raise RequestValidationError("max_attempts", f"must be an integer, not {type(self.max_attempts).__name__}")
         if self.max_attempts < 1:
             raise RequestValidationError("max_attempts", "must be at least 1")
-        _seconds("base_delay_s", self.base_delay_s, allow_zero=True)
-        _seconds("max_delay_s", self.max_delay_s, allow_zero=True)
+        seconds("base_delay_s", self.base_delay_s, zero=True)
+        seconds("max_delay_s", self.max_delay_s, zero=True)
         if self.deadline_s is not None:
-            _seconds("deadline_s", self.deadline_s, allow_zero=False)
+            seconds("deadline_s", self.deadline_s)
         header = self.retry_after_header
         if header is not None and not (isinstance(header, str) and header.isascii() and header.isprintable()
                                        and header and " " not in header and ":" not in header):
@@ -133,7 +123,7 @@ def call_with_retries(
     attempt overruns the deadline. A REFRESH decision calls `refresh` once per call and retries at once;
     that extra attempt does not count against max_attempts (with the default of 1 it must still work).
     Giving up re-raises the last error; a ClientError then says in its message how many attempts were
-    made (`attempts`), anything else gets a note. A sleep that would pass the deadline raises
+    made (`attempts`, and `retries_exhausted` when it was retryable), anything else gets a note. A sleep that would pass the deadline raises
     DeadlineExceeded (from the last error) instead. `log` gets each failed attempt and wait at DEBUG,
     giving up on a retryable failure at WARNING and a final answer at INFO; `what` names the call.
     """
@@ -168,8 +158,7 @@ def call_with_retries(
                     level = 30 if retryable else 20  # logging.WARNING, logging.INFO
                     log.log(level, "%s: giving up after %d attempt%s: %s", what, attempts,
                             "s" if attempts != 1 else "", failure)
-                if retryable or attempts > 1:
-                    _note_attempts(exc, attempts)
+                _note_attempts(exc, attempts, retryable)
                 raise
             delay = decision.delay_s if decision.delay_s is not None else policy.backoff_s(retries, rng)
             if clock() + delay >= deadline:
@@ -182,11 +171,11 @@ def call_with_retries(
             sleep(delay)
 
 
-def _note_attempts(exc: Exception, attempts: int) -> None:
+def _note_attempts(exc: Exception, attempts: int, exhausted: bool) -> None:
     if isinstance(exc, ClientError):
-        exc.attempts = attempts  # its message says so
+        exc.attempts, exc.retries_exhausted = attempts, exhausted  # its message says so
     else:
-        exc.add_note(f"(gave up after {attempts} attempt{'s' if attempts != 1 else ''})")
+        exc.add_note(f"({'gave up ' if exhausted else ''}after {attempts} attempt{'s' if attempts != 1 else ''})")
 
 
 def _deadline_exceeded(policy: RetryPolicy, exc: Exception, attempts: int, log: logging.Logger | None,

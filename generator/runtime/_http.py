@@ -33,6 +33,7 @@ from ._errors import (
     ResponseTooLargeError,
     StaleConnectionError,
     TransportError,
+    seconds,
     shown,
 )
 from ._transport import CONNECT_TIMEOUT_S, MAX_RESPONSE_BYTES, READ_TIMEOUT_S, Headers, Response
@@ -42,6 +43,10 @@ __all__ = ["HttpTransport"]
 # scheme://authority, the part of a URL that picks the connection
 _ORIGIN: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*")
 _READ_SIZE: Final = 65536
+# What HTTP/1.1 can carry, checked before connecting (http.client checks less, and only while writing).
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE: Final = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # latin-1 without control characters
+_TARGET: Final = re.compile(r"[\x21-\x7e]+")
 # A connection error before any answer, on a connection that had carried a request before: the server
 # closed it while it sat idle.
 _DROPPED: Final = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
@@ -177,10 +182,18 @@ def _looks_dropped(sock: Any) -> bool:
         return True
 
 
-def _timeout(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise RequestValidationError(name, f"must be a positive, finite number of seconds, not {shown(value)}")
-    return float(value)
+def _check_head(method: str, target: str, headers: Mapping[str, str]) -> None:
+    if not _TOKEN.fullmatch(method):
+        raise ValueError(f"the request cannot be written: the method {shown(method)} is not an HTTP token")
+    if not _TARGET.fullmatch(target):
+        raise ValueError(f"the request cannot be written: the target {shown(target)} has a space, a control "
+                         "or a non-ASCII character")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            raise ValueError(f"the request cannot be written: the header name {shown(name)} is not an HTTP token")
+        if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):
+            raise ValueError(f"the request cannot be written: header {name}: the value {shown(value)} has a "
+                             "control character (CR, LF, ...) or a character outside latin-1")
 
 
 class HttpTransport:
@@ -203,8 +216,8 @@ class HttpTransport:
         max_idle_per_host: int = 4,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
-        self.connect_timeout_s = _timeout("connect_timeout_s", connect_timeout_s)
-        self.read_timeout_s = _timeout("read_timeout_s", read_timeout_s)
+        self.connect_timeout_s = seconds("connect_timeout_s", connect_timeout_s)
+        self.read_timeout_s = seconds("read_timeout_s", read_timeout_s)
         if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
             raise RequestValidationError("ssl_context", f"must be an ssl.SSLContext, not {shown(ssl_context)}")
         for name, number, least in (("max_idle_per_host", max_idle_per_host, 0),
@@ -271,6 +284,7 @@ class HttpTransport:
         route = origin.route
         if route.proxy_auth and origin.target_prefix and "proxy-authorization" not in present:
             send["Proxy-Authorization"] = route.proxy_auth  # plain HTTP via a proxy: credentials per request
+        _check_head(method, target, send)
         conn, reused = self._checkout(route)
         return self._exchange(conn, reused, route, method, target, send, body, deadline)
 
@@ -398,14 +412,11 @@ class HttpTransport:
             if sock is None:
                 sock = self._connect(conn, route, deadline)
             sock.budget.deadline, sock.budget.limit_s = deadline, self.read_timeout_s
-            try:
-                conn.request(method, target, body=body or None, headers=headers)
-            except (ValueError, UnicodeEncodeError) as exc:
-                raise ValueError(f"the request cannot be written: {exc}") from None
+            conn.request(method, target, body=body or None, headers=headers)
             response = conn.getresponse()
             answered = True
             raw = self._read_body(response, route)
-        except (ValueError, TransportError):
+        except TransportError:
             conn.close()
             raise
         except TimeoutError as exc:
