@@ -977,6 +977,7 @@ def test_a_server_that_trickles_cannot_stretch_the_exchange_past_its_budget() ->
 @pytest.mark.parametrize(("headers", "url"), [
     ({"X-Evil": "a\r\nX-Injected: 1"}, "/"),
     ({"Bad Name": "v"}, "/"),
+    ({"X-Ok": "1", "X-Two:Parts": "v"}, "/"),
     ({"X-Wide": "snowman \u2603"}, "/"),
     ({}, "/a b"),
 ])
