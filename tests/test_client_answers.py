@@ -126,6 +126,16 @@ def test_api_errors_and_answers_in_xml_are_still_read() -> None:
         assert call(c).to_dict() == SAMPLE
 
 
+def test_a_byte_order_mark_before_an_answer_is_allowed() -> None:
+    body = b"\xef\xbb\xbf" + json.dumps(SAMPLE).encode()
+    with scripted(lambda r: Reply(200, body, {"Content-Type": "application/json"})) as server, client(server.url) as c:
+        assert call(c).to_dict() == SAMPLE
+    answer = b"\xef\xbb\xbf" + dict_to_xml(_spec.RESPONSE_ROOT, SAMPLE, _spec.RESPONSE_SHAPE)
+    with scripted(lambda r: Reply(200, answer, {"Content-Type": "text/xml"})) as server, \
+            client(server.url, signature_version="v2", response_format="XML") as c:
+        assert call(c).to_dict() == SAMPLE
+
+
 def test_a_truncated_api_answer_is_a_parse_error_and_retried() -> None:
     raw = json.dumps(SAMPLE).encode()[:200]
     with scripted(lambda r: Reply(200, raw, {"Content-Type": "application/json"})) as server, \

@@ -218,16 +218,16 @@ class DtsClient(_r.BaseClient):
         size = page_size if page_size is not None else 20
         _params_describe_pre_check_status(  # every argument checked now, before any page is asked for
             self.validate_requests,
-dts_job_id,
-job_code,
-struct_type,
-1,
-size,
-region_id,
-struct_phase,
-name,
-resource_group_id,
-zero_etl_job,
+            dts_job_id,
+            job_code,
+            struct_type,
+            1,
+            size,
+            region_id,
+            struct_phase,
+            name,
+            resource_group_id,
+            zero_etl_job,
         )
 
         def fetch(page: int, page_size: int) -> DescribePreCheckStatusResponse:

@@ -160,20 +160,6 @@ class BaseClient:
             raise RequestValidationError("validate_requests", f"must be True or False, not {shown(validate_requests)}")
         self._credentials = CredentialSource(access_key_id, access_key_secret, security_token,
                                              provider=credentials_provider, env_names=config.credentials_env)
-        self._owns_transport = transport is None
-        if transport is None:
-            from ._http import HttpTransport  # here: sockets and TLS are for clients, not for parsing
-
-            connect, read = (config.timeouts["connect_s"], config.timeouts["read_s"]) if timeout is None \
-                else _timeouts(timeout)
-            transport = HttpTransport(connect_timeout_s=connect, read_timeout_s=read)
-        elif not isinstance(transport, Transport):
-            raise RequestValidationError("transport", "must have request(method, url, headers, body, *, budget_s) "
-                                                      f"and close() (the Transport protocol), not {shown(transport)}")
-        elif timeout is not None:
-            raise RequestValidationError("timeout", "applies to the client's own transport: set the timeouts "
-                                                    "of the transport you pass instead")
-        self._transport: Transport = transport
         if retry is None:
             self.retry = default_retry(config)
         elif isinstance(retry, RetryPolicy):
@@ -190,6 +176,21 @@ class BaseClient:
         self.user_agent = user_agent or (
             f"{config.package}/{config.version} Python/{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
         )
+        # Made last: every argument is checked before anything is opened.
+        self._owns_transport = transport is None
+        if transport is None:
+            from ._http import HttpTransport  # here: sockets and TLS are for clients, not for parsing
+
+            connect, read = (config.timeouts["connect_s"], config.timeouts["read_s"]) if timeout is None \
+                else _timeouts(timeout)
+            transport = HttpTransport(connect_timeout_s=connect, read_timeout_s=read)
+        elif not isinstance(transport, Transport):
+            raise RequestValidationError("transport", "must have request(method, url, headers, body, *, budget_s) "
+                                                      f"and close() (the Transport protocol), not {shown(transport)}")
+        elif timeout is not None:
+            raise RequestValidationError("timeout", "applies to the client's own transport: set the timeouts "
+                                                    "of the transport you pass instead")
+        self._transport: Transport = transport
         self.validate_requests = validate_requests
         self._clock, self._sleep = clock, sleep
         if rng is None:
@@ -281,7 +282,7 @@ class BaseClient:
         status, raw, headers = response.status, response.body, response.headers
         content_type = headers.get("content-type")
         media = content_type.partition(";")[0].strip().lower() if content_type is not None else ""
-        head = raw.lstrip()[:1]
+        head = raw.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]  # a UTF-8 byte order mark is allowed before either
         json_typed = media in _JSON_TYPES or media.endswith("+json")
         xml_typed = media in _XML_TYPES or media.endswith("+xml")
         body: Any = None
