@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ._base import UNSET, Note, OpenStrEnum, ParseError, UnsetType
+from ._base import UNSET, Note, OpenStrEnum, UnsetType
 from .errors import *  # noqa: F403
 from .errors import __all__ as _errors_all
 from .models import *  # noqa: F403
@@ -13,4 +13,4 @@ from .models import __all__ as _models_all
 __version__ = "0.1.0"
 SPEC_SHA256 = "cdaf94ab19ebcd57fcb353dd4005007c954329383440f8109cf3d68fd10e81d1"
 
-__all__ = ["SPEC_SHA256", "UNSET", "Note", "OpenStrEnum", "ParseError", "UnsetType", *_errors_all, *_models_all]
+__all__ = ["SPEC_SHA256", "UNSET", "Note", "OpenStrEnum", "UnsetType", *_errors_all, *_models_all]

@@ -12,13 +12,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
-from ._base import PaginationError, WaiterTimeoutError
+from ._errors import PaginationError, RequestValidationError, WaiterTimeoutError, seconds, shown
 
 R = TypeVar("R")
 
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _whole(name: str, value: object, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RequestValidationError(name, f"must be a whole number of at least 1{' or None' if optional else ''}, "
+                                           f"not {shown(value)}")
 
 
 def _fingerprint(items: list[Any]) -> str:
@@ -46,10 +54,8 @@ class Paginator(Generic[R]):
         total_of: Callable[[R], Any] = lambda r: None,
         max_pages: int | None = None,
     ) -> None:
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        if max_pages is not None and max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
+        _whole("page_size", page_size)
+        _whole("max_pages", max_pages, optional=True)
         self._fetch = fetch
         self.first_page = first_page
         self.page_size = page_size
@@ -125,8 +131,14 @@ def wait_until(
 ) -> tuple[R, bool]:
     """Poll until a terminal state. Returns (last response, failed?); raises WaiterTimeoutError.
 
-    Never polls faster than min_interval; doubles the interval while the server throttles.
+    Never polls faster than min_interval; doubles the interval while the server throttles. `timeout`
+    (math.inf waits for ever) and `interval` must be positive numbers, `on_progress` None or callable:
+    RequestValidationError otherwise, before the first poll.
     """
+    timeout = seconds("timeout", timeout, infinite=True)
+    interval = seconds("poll_interval", interval)
+    if on_progress is not None and not callable(on_progress):
+        raise RequestValidationError("on_progress", f"must be callable or None, not {shown(on_progress)}")
     ok, bad = frozenset(success), frozenset(failure)
     interval = max(interval, min_interval)
     deadline = clock() + timeout

@@ -2,8 +2,9 @@
 # Do not edit: change the spec and run `make generate`.
 """The Data Transmission Service DescribePreCheckStatus client: one typed method per operation, paginators and waiters.
 
-The transport, signing and retry loop live in `_client`, `_core` and `_http` (hand-written, shared by every
-generated package); this module only binds them to what the spec says.
+The checking, signing, retrying and reading live in the runtime modules (`_client`, `_signing`, `_retry`,
+`_transport`, `_http`, ...: hand-written, shared by every generated package); this module binds them to
+what the spec says, and is where a user finds every name a client needs.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import _client as _r
 from . import _spec
-from ._core import CredentialsProvider, RetryPolicy
+from ._credentials import Credentials, CredentialsProvider
 from ._paging import Paginator, wait_until
+from ._retry import RetryPolicy
+from ._transport import Response, Transport
 from .errors import DtsApiError, PreCheckFailedError
 from .models import DescribePreCheckStatusResponse, StructType, TaskCode
 
@@ -24,7 +27,25 @@ if TYPE_CHECKING:
 
     from ._http import HttpTransport
 
-__all__ = ["DtsClient", "Paginator", "RetryPolicy"]
+__all__ = [
+    "Credentials",
+    "CredentialsProvider",
+    "DtsClient",
+    "HttpTransport",
+    "Paginator",
+    "Response",
+    "RetryPolicy",
+    "Transport",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # HttpTransport on first use: it brings sockets, TLS and http.client, which parsing never needs.
+    if name == "HttpTransport":
+        from ._http import HttpTransport
+
+        return HttpTransport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _CONFIG = _r.ServiceConfig(
     package=__package__ or "dts_precheck",
@@ -44,6 +65,7 @@ _CONFIG = _r.ServiceConfig(
     error_from_body=DtsApiError.from_body,
     error_root=_spec.ERROR_ROOT,
     error_shape=_spec.ERROR_SHAPE,
+    operations=_spec.OPERATIONS,
     logger_name=__package__ or "dts_precheck",
 )
 
@@ -83,6 +105,10 @@ class DtsClient(_r.BaseClient):
     Endpoint: `endpoint` (a host or a full URL such as http://127.0.0.1:8080) wins; else the region's.
     Retries: the spec's retryable errors, connection errors and timeouts, with exponential backoff and
     full jitter, honouring the server's retry-after; `retry` is a RetryPolicy or a number of attempts.
+    Transport: HttpTransport (standard library) unless `transport` is another Transport; `timeout` (seconds,
+    or (connect, read)) is for the client's own. Every argument is checked here, every request parameter
+    before it is sent (RequestValidationError); `validate_requests=False` skips only the spec's value sets
+    and bounds.
     """
 
     def __init__(
@@ -100,7 +126,7 @@ class DtsClient(_r.BaseClient):
         *,
         network: str | None = None,
         response_format: str = "JSON",
-        transport: HttpTransport | None = None,
+        transport: Transport | None = None,
         validate_requests: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] = time.sleep,
@@ -167,8 +193,7 @@ class DtsClient(_r.BaseClient):
             resource_group_id,
             zero_etl_job,
         )
-        return self._invoke("DescribePreCheckStatus", params, DescribePreCheckStatusResponse.from_dict,
-                            _spec.OPERATIONS["DescribePreCheckStatus"]["response_shape"])
+        return self._invoke("DescribePreCheckStatus", params, DescribePreCheckStatusResponse.from_dict)
 
     def paginate_describe_pre_check_status(
         self,
@@ -191,7 +216,19 @@ class DtsClient(_r.BaseClient):
         total that changes mid-way, or a server that clamps past-the-end pages.
         """
         size = page_size if page_size is not None else 20
-        _r.put_integer({}, "PageSize", "page_size", size, True, self.validate_requests, 1, None)
+        _params_describe_pre_check_status(  # every argument checked now, before any page is asked for
+            self.validate_requests,
+            dts_job_id,
+            job_code,
+            struct_type,
+            1,
+            size,
+            region_id,
+            struct_phase,
+            name,
+            resource_group_id,
+            zero_etl_job,
+        )
 
         def fetch(page: int, page_size: int) -> DescribePreCheckStatusResponse:
             return self.describe_pre_check_status(
