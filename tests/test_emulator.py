@@ -78,6 +78,16 @@ def test_signed_request_gets_a_page_that_parses_strictly(mock_server: Emulator, 
     assert parsed.to_dict() == body
 
 
+def test_synthetic_items_fill_every_scalar_field_fields_of_several_types_included(mock_server: Emulator) -> None:
+    from dts_precheck import _spec
+
+    item_shape = _spec.RESPONSE_SHAPE["JobProgress"][1][1]
+    scalars = {wire for wire, shape in item_shape.items() if isinstance(shape, str)}
+    item = call(mock_server, {"PageSize": 1}).json()["JobProgress"][0]
+    assert scalars - set(item) == set()
+    assert item["BootTime"] == "2022-03-16T08:01:31.000+00:00"  # string or integer: drawn from the spec's pool
+
+
 def test_get_query_and_post_form_body_both_work(mock_server: Emulator) -> None:
     assert call(mock_server, signing="v2", method="GET").status == 200
     assert call(mock_server, signing="v2", method="POST", form=True).status == 200
