@@ -19,11 +19,12 @@ from typing import Any
 import dts_precheck as d
 import pytest
 import yaml
-from dts_precheck import _core, _spec, validators
+from dts_precheck import _spec, _xml, validators
 from dts_precheck.client import DtsClient
 from emulator_process import CREDENTIALS, mock_server
 
 from generator.cli import main
+from generator.emulator.xml_writer import dict_to_xml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "spec" / "examples"
@@ -47,7 +48,7 @@ def read(name: str) -> Any:
     raw = (EXAMPLES / name).read_bytes()
     body = INDEX[name]["body"]
     if name.endswith(".xml"):
-        return _core.xml_to_dict(raw, SHAPE[body], root=xml_root(body))
+        return _xml.xml_to_dict(raw, SHAPE[body], root=xml_root(body))
     return json.loads(raw)
 
 
@@ -137,7 +138,7 @@ def test_the_spec_xml_objects_are_what_the_generated_package_reads_and_writes() 
         xml = SCHEMAS[component]["properties"][prop].get("xml")
         assert xml is not None and xml["wrapped"] is False and xml["x-wrapped-item"], f"{component}.{prop}"
     doc = json.loads((EXAMPLES / "doc-sample.json").read_bytes())
-    written = ET.fromstring(_core.dict_to_xml(_spec.RESPONSE_ROOT, doc, _spec.RESPONSE_SHAPE))
+    written = ET.fromstring(dict_to_xml(_spec.RESPONSE_ROOT, doc, _spec.RESPONSE_SHAPE))
     assert _tree(ET.parse(EXAMPLES / "doc-sample.xml").getroot()) == _tree(written)
 
 
