@@ -71,7 +71,7 @@ _CONFIG = _r.ServiceConfig(
 
 
 def _params_describe_pre_check_status(
-    check: bool,
+    _check: bool,
     dts_job_id: Any,
     job_code: Any,
     struct_type: Any,
@@ -83,22 +83,22 @@ def _params_describe_pre_check_status(
     resource_group_id: Any,
     zero_etl_job: Any,
 ) -> dict[str, str]:
-    out: dict[str, str] = {}
-    _r.put_string(out, "DtsJobId", "dts_job_id", dts_job_id, True, check)
-    _r.put_enum(out, "JobCode", "job_code", job_code, True, check, TaskCode)
-    _r.put_enum(out, "StructType", "struct_type", struct_type, False, check, StructType)
-    _r.put_integer(out, "PageNo", "page_no", page_no, False, check, 1, 2147483647)
-    _r.put_integer(out, "PageSize", "page_size", page_size, False, check, 1, None)
-    _r.put_string(out, "RegionId", "region_id", region_id, False, check)
-    _r.put_string(out, "StructPhase", "struct_phase", struct_phase, False, check)
-    _r.put_string(out, "Name", "name", name, False, check)
-    _r.put_string(out, "ResourceGroupId", "resource_group_id", resource_group_id, False, check)
-    _r.put_boolean(out, "ZeroEtlJob", "zero_etl_job", zero_etl_job, False, check)
-    return out
+    _out: dict[str, str] = {}
+    _r.put_string(_out, "DtsJobId", "dts_job_id", dts_job_id, True, _check)
+    _r.put_enum(_out, "JobCode", "job_code", job_code, True, _check, TaskCode)
+    _r.put_enum(_out, "StructType", "struct_type", struct_type, False, _check, StructType)
+    _r.put_integer(_out, "PageNo", "page_no", page_no, False, _check, 1, 2147483647)
+    _r.put_integer(_out, "PageSize", "page_size", page_size, False, _check, 1, None)
+    _r.put_string(_out, "RegionId", "region_id", region_id, False, _check)
+    _r.put_string(_out, "StructPhase", "struct_phase", struct_phase, False, _check)
+    _r.put_string(_out, "Name", "name", name, False, _check)
+    _r.put_string(_out, "ResourceGroupId", "resource_group_id", resource_group_id, False, _check)
+    _r.put_boolean(_out, "ZeroEtlJob", "zero_etl_job", zero_etl_job, False, _check)
+    return _out
 
 
 class DtsClient(_r.BaseClient):
-    """Data Transmission Service DescribePreCheckStatus client.
+    """The Data Transmission Service DescribePreCheckStatus client.
 
     Credentials: the arguments, a `credentials_provider` callable (called again when a temporary
     token expires), or the environment (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN).
@@ -169,18 +169,32 @@ class DtsClient(_r.BaseClient):
     ) -> DescribePreCheckStatusResponse:
         """Queries the information about a DTS subtask.
 
-        dts_job_id: DtsJobId (required). The ID of the data migration, data synchronization, or change tracking task.
-        job_code: JobCode (required). The task code that specifies the type of the DTS subtask: 01 precheck, 02 schema...
-        struct_type: StructType. The type of schema definition: before (schema migration or initial schema...
-        page_no: PageNo. The page number. Pages start from page 1. Default value: 1. Sent as the decimal text...
-        page_size: PageSize. The number of entries per page. Default value: 20. No maximum is documented. Sent as...
-        region_id: RegionId. The ID of the region in which the DTS instance resides. The official SDKs do not...
-        struct_phase: StructPhase. The filter item used to filter tables, views, and functions during schema migration.
+        dts_job_id: DtsJobId (required). The ID of the data migration, data synchronization, or change
+            tracking task.
+        job_code: JobCode (required). The task code that specifies the type of the DTS subtask: 01 precheck,
+            02 schema migration or initial schema synchronization, 03 full data migration or initial full
+            data synchronization, 04 incremental data migration or synchronization. Documented as required;
+            the official SDKs do not enforce it.
+        struct_type: StructType. The type of schema definition: before (schema migration or initial schema
+            synchronization) or after (DDL operations performed during incremental data migration or
+            synchronization). The doc page and the older API metadata mark it required, but no official SDK
+            enforces it and calls without it are common, so it is optional here.
+        page_no: PageNo. The page number. Pages start from page 1. Default value: 1. Sent as the decimal
+            text of the number (the SDKs type it as a string).
+        page_size: PageSize. The number of entries per page. Default value: 20. No maximum is documented.
+            Sent as the decimal text of the number (the SDKs type it as a string).
+        region_id: RegionId. The ID of the region in which the DTS instance resides. The official SDKs do
+            not derive it from the client's region: it is sent only when set.
+        struct_phase: StructPhase. The filter item used to filter tables, views, and functions during schema
+            migration.
         name: Name. The filter item used to filter tables in fuzzy match.
-        resource_group_id: ResourceGroupId. The ID of the resource group. Added in 2024; not on the April 2024 doc page.
-        zero_etl_job: ZeroEtlJob. Whether the task is a seamless integration (zero-ETL) task: true or false. Added in...
+        resource_group_id: ResourceGroupId. The ID of the resource group. Added in 2024; not on the April
+            2024 doc page.
+        zero_etl_job: ZeroEtlJob. Whether the task is a seamless integration (zero-ETL) task: true or false.
+            Added in 2024; not on the April 2024 doc page. The official Python SDK sends `True`/`False`, the
+            Java and Go SDKs send `true`/`false`; the server takes both.
         """
-        params = _params_describe_pre_check_status(
+        _params = _params_describe_pre_check_status(
             self.validate_requests,
             dts_job_id,
             job_code,
@@ -193,7 +207,7 @@ class DtsClient(_r.BaseClient):
             resource_group_id,
             zero_etl_job,
         )
-        return self._invoke("DescribePreCheckStatus", params, DescribePreCheckStatusResponse.from_dict)
+        return self._invoke("DescribePreCheckStatus", _params, DescribePreCheckStatusResponse.from_dict)
 
     def paginate_describe_pre_check_status(
         self,
@@ -211,18 +225,18 @@ class DtsClient(_r.BaseClient):
     ) -> Paginator[DescribePreCheckStatusResponse]:
         """Every page of DescribePreCheckStatus; `.items()` yields every JobProgress item across pages.
 
-        The page size defaults to 20 (the spec's default). It always ends (at the
-        total, an empty or short page, or max_pages) and raises PaginationError on a repeated page, a
-        total that changes mid-way, or a server that clamps past-the-end pages.
+        The page size defaults to 20 (the spec's default); pages start at 1. It always ends (at the total,
+        an empty or short page, or max_pages) and raises PaginationError on a repeated page, a total that
+        changes mid-way, or a server that clamps past-the-end pages.
         """
-        size = page_size if page_size is not None else 20
+        _size = page_size if page_size is not None else 20
         _params_describe_pre_check_status(  # every argument checked now, before any page is asked for
             self.validate_requests,
             dts_job_id,
             job_code,
             struct_type,
             1,
-            size,
+            _size,
             region_id,
             struct_phase,
             name,
@@ -230,7 +244,7 @@ class DtsClient(_r.BaseClient):
             zero_etl_job,
         )
 
-        def fetch(page: int, page_size: int) -> DescribePreCheckStatusResponse:
+        def _fetch(_page: int, _page_size: int) -> DescribePreCheckStatusResponse:
             return self.describe_pre_check_status(
                 dts_job_id=dts_job_id,
                 job_code=job_code,
@@ -240,14 +254,14 @@ class DtsClient(_r.BaseClient):
                 name=name,
                 resource_group_id=resource_group_id,
                 zero_etl_job=zero_etl_job,
-                page_no=page,
-                page_size=page_size,
+                page_no=_page,
+                page_size=_page_size,
             )
 
         return Paginator(
-            fetch,
+            _fetch,
             first_page=1,
-            page_size=size,
+            page_size=_size,
             items_of=lambda r: r.job_progress,
             page_of=lambda r: r.page_number,
             total_of=lambda r: r.total_record_count,
@@ -271,12 +285,12 @@ class DtsClient(_r.BaseClient):
     ) -> DescribePreCheckStatusResponse:
         """Poll DescribePreCheckStatus until State is one of Finished, Failed.
 
-        Never polls faster than every 3.0 s, and backs off while the server throttles.
-        Returns the final response; raises PreCheckFailedError (carrying the failed items) when it ends in
-        failure, or WaiterTimeoutError (carrying the last response) after `timeout` seconds.
+        Never polls faster than every 3.0 s, and backs off while the server throttles. Returns the final
+        response; raises PreCheckFailedError (carrying the failed items) when it ends in failure, or
+        WaiterTimeoutError (carrying the last response) after `timeout` seconds.
         """
 
-        def poll() -> DescribePreCheckStatusResponse:
+        def _poll() -> DescribePreCheckStatusResponse:
             return self.describe_pre_check_status(
                 dts_job_id=dts_job_id,
                 job_code=job_code,
@@ -288,8 +302,8 @@ class DtsClient(_r.BaseClient):
                 zero_etl_job=zero_etl_job,
             )
 
-        final, failed = wait_until(
-            poll,
+        _final, _failed = wait_until(
+            _poll,
             state_of=lambda r: r.state,
             success=("Finished",),
             failure=("Failed",),
@@ -302,9 +316,9 @@ class DtsClient(_r.BaseClient):
             clock=self._clock,
             sleep=self._sleep,
         )
-        if not failed:
-            return final
-        items: list[Any] = list(
+        if not _failed:
+            return _final
+        _items: list[Any] = list(
             self.paginate_describe_pre_check_status(
                 dts_job_id=dts_job_id,
                 job_code=job_code,
@@ -316,18 +330,18 @@ class DtsClient(_r.BaseClient):
                 zero_etl_job=zero_etl_job,
             ).items()
         )
-        failed_items = [
+        _failed_items = [
             i
-            for i in items
+            for i in _items
             if i.state in ("Failed",)
         ]
-        lines = "; ".join(
+        _lines = "; ".join(
             " | ".join(str(getattr(i, name)) for name in ["item", "err_msg", "repair_method"] if getattr(i, name, None))
-            for i in failed_items[:10]
+            for i in _failed_items[:10]
         )
-        more = f" (and {len(failed_items) - 10} more)" if len(failed_items) > 10 else ""
+        _more = f" (and {len(_failed_items) - 10} more)" if len(_failed_items) > 10 else ""
         raise PreCheckFailedError(
-            f"pre_check ended in failure: {len(failed_items)} failed item(s): {lines}{more}",
-            response=final,
-            failed_items=failed_items,
+            "pre_check ended in failure: " + f"{len(_failed_items)} failed item(s): {_lines}{_more}",
+            response=_final,
+            failed_items=_failed_items,
         )

@@ -93,7 +93,7 @@ class DtsApiError(ClientError):
         self.access_denied_detail = access_denied_detail
         text = f"{code}: {message} (HTTP {http_status})"
         if request_id:
-            text += f" [RequestId {request_id}]"
+            text += " [" + "RequestId " + f"{request_id}]"
         super().__init__(text)
 
     @classmethod
@@ -114,77 +114,135 @@ class DtsApiError(ClientError):
 
 
 class AccessKeyNotFoundError(DtsApiError):
-    """InvalidAccessKeyId.NotFound: Specified access key is not found."""
+    """The service's InvalidAccessKeyId.NotFound error.
+
+    InvalidAccessKeyId.NotFound (HTTP 404): Specified access key is not found. Known from: gateway.
+    """
 
     retryable = False
 
 class ApiNotFoundError(DtsApiError):
-    """InvalidAction.NotFound, InvalidApi.NotFound: Specified api is not found, please check your url and method."""
+    """The service's InvalidAction.NotFound, InvalidApi.NotFound errors.
+
+    InvalidAction.NotFound (HTTP 404): Specified api is not found, please check your url and method. Known
+        from: gateway.
+    InvalidApi.NotFound (HTTP 404): Specified api is not found, please check your url and method. Known
+        from: gateway.
+    """
 
     retryable = False
 
 class IncompleteSignatureError(DtsApiError):
-    """IncompleteSignature: The request signature does not conform to Aliyun standards."""
+    """The service's IncompleteSignature error.
+
+    IncompleteSignature (HTTP 400): The request signature does not conform to Aliyun standards. Known from:
+        gateway.
+    """
 
     retryable = False
 
 class InstanceNotFoundError(DtsApiError):
-    """Forbidden.InstanceNotFound: """
+    """The service's Forbidden.InstanceNotFound error.
+
+    Forbidden.InstanceNotFound: no message documented Known from: observed.
+    """
 
     retryable = False
 
 class InvalidJobIdError(DtsApiError):
-    """InvalidJobId: """
+    """The service's InvalidJobId error.
+
+    InvalidJobId: no message documented Known from: observed.
+    """
 
     retryable = False
 
 class InvalidParameterError(DtsApiError):
-    """InvalidParameter: The specified parameter is not valid."""
+    """The service's InvalidParameter error.
+
+    InvalidParameter (HTTP 400, 413, 414): The specified parameter is not valid. Known from: gateway.
+    """
 
     retryable = False
 
 class InvalidTimestampError(DtsApiError):
-    """InvalidTimeStamp.Expired, InvalidTimeStamp.Format: Specified time stamp or date value is expired."""
+    """The service's InvalidTimeStamp.Expired, InvalidTimeStamp.Format errors.
+
+    InvalidTimeStamp.Expired (HTTP 400): Specified time stamp or date value is expired. Known from: gateway.
+    InvalidTimeStamp.Format (HTTP 400): Specified time stamp or date value is not well formatted. Known
+        from: gateway.
+    """
 
     retryable = False
 
 class InvalidVersionError(DtsApiError):
-    """InvalidVersion: Specified parameter Version is not valid."""
+    """The service's InvalidVersion error.
+
+    InvalidVersion (HTTP 400): Specified parameter Version is not valid. Known from: gateway.
+    """
 
     retryable = False
 
 class MissingParameterError(DtsApiError):
-    """MissingParameter: The input parameter that is mandatory for processing this request is not supplied."""
+    """The service's MissingParameter error.
+
+    MissingParameter (HTTP 400): The input parameter that is mandatory for processing this request is not
+        supplied. Known from: gateway.
+    """
 
     retryable = False
 
 class SecurityTokenExpiredError(DtsApiError):
-    """InvalidSecurityToken.Expired: Specified SecurityToken is expired."""
+    """The service's InvalidSecurityToken.Expired error.
+
+    InvalidSecurityToken.Expired (HTTP 403): Specified SecurityToken is expired. Known from: doc.
+    """
 
     retryable = False
 
 class SecurityTokenInvalidError(DtsApiError):
-    """InvalidSecurityToken.MismatchWithAccessKey, InvalidSecurityToken.Malformed: Specified SecurityToken mismatch with the AccessKey."""
+    """The service's InvalidSecurityToken.MismatchWithAccessKey, InvalidSecurityToken.Malformed errors.
+
+    InvalidSecurityToken.MismatchWithAccessKey (HTTP 403): Specified SecurityToken mismatch with the
+        AccessKey. Known from: gateway.
+    InvalidSecurityToken.Malformed (HTTP 403): Specified SecurityToken is malformed. Known from: gateway.
+    """
 
     retryable = False
 
 class ServiceUnavailableError(DtsApiError):
-    """ServiceUnavailable: The request has failed due to a temporary failure of the server."""
+    """The service's ServiceUnavailable error (retried).
+
+    ServiceUnavailable (HTTP 500): The request has failed due to a temporary failure of the server. Known
+        from: doc.
+    """
 
     retryable = True
 
 class SignatureDoesNotMatchError(DtsApiError):
-    """SignatureDoesNotMatch: Specified signature is not matched with our calculation."""
+    """The service's SignatureDoesNotMatch error.
+
+    SignatureDoesNotMatch (HTTP 400): Specified signature is not matched with our calculation. Known from:
+        gateway.
+    """
 
     retryable = False
 
 class SignatureNonceUsedError(DtsApiError):
-    """SignatureNonceUsed: Specified signature nonce was used already."""
+    """The service's SignatureNonceUsed error (retried).
+
+    SignatureNonceUsed (HTTP 400): Specified signature nonce was used already. Known from: gateway.
+    """
 
     retryable = True
 
 class ThrottlingError(DtsApiError):
-    """Throttling.User, Throttling, Rejected.Throttling: Request was denied due to user flow control."""
+    """The service's Throttling.User, Throttling, Rejected.Throttling errors (retried).
+
+    Throttling.User (HTTP 400, 429): Request was denied due to user flow control. Known from: doc.
+    Throttling: Request was denied due to request throttling. Known from: observed.
+    Rejected.Throttling: no message documented Known from: observed.
+    """
 
     retryable = True
 

@@ -75,9 +75,9 @@ class ProgressState(OpenStrEnum):
     JobProgress[] NotStarted, Checking, Migrating, Failed, Warning, Success;
     SubDistributedJobStatus[].JobProgress[] NotStarted, Suspending, Checking, Migrating, Failed, Catched,
     Finished (Catched is the normal state of a running incremental subtask); AnalysisJobProgress[] and
-    FullNetCheckJobStatus[].JobProgress[] Failed, Success. The page names one item type (ProgressInfo) for the
-    JobProgress lists and the SDKs read the same fields in all four, so this is one value set, the union of the
-    documented ones: strict validation rejects no documented value in any list.
+    FullNetCheckJobStatus[].JobProgress[] Failed, Success. The page names one item type (ProgressInfo) for
+    the JobProgress lists and the SDKs read the same fields in all four, so this is one value set, the union
+    of the documented ones: strict validation rejects no documented value in any list.
 
     An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
     """
@@ -189,10 +189,10 @@ class DiagnosisEndpointType(OpenStrEnum):
 
 @dataclass(slots=True, kw_only=True)
 class DescribePreCheckStatusResponse:
-    """The 200 body. Every field is optional and nullable in practice, and recorded responses come in more than one
-    shape (spec/examples/old-generation.json): older SDK generations lack NetworkDiagnosisResult,
-    AnalysisJobProgress, FullNetCheckJobStatus, ErrorAnalysisItem and the item fields Current and Id. The first
-    generation of the official Java SDK (aliyun-java-sdk-dts) reads only RequestId, Code, ErrorItem,
+    """The 200 body. Every field is optional and nullable in practice, and recorded responses come in more than
+    one shape (spec/examples/old-generation.json): older SDK generations lack NetworkDiagnosisResult,
+    AnalysisJobProgress, FullNetCheckJobStatus, ErrorAnalysisItem and the item fields Current and Id. The
+    first generation of the official Java SDK (aliyun-java-sdk-dts) reads only RequestId, Code, ErrorItem,
     HttpStatusCode, JobName, State, Success, Total and JobProgress, with BootTime and FinishTime as epoch
     milliseconds; the next one adds JobId and SubDistributedJobStatus; the rest is read by later generations
     only. The XML form's root element is <DescribePreCheckStatusResponse>.
@@ -241,8 +241,8 @@ class DescribePreCheckStatusResponse:
     Wire name `JobId`.
     """
     error_item: int | UnsetType | None = UNSET
-    """The total number of subtask failures. The pre_check waiter treats a Finished state with ErrorItem > 0 as a
-    failure.
+    """The total number of subtask failures. The pre_check waiter treats a Finished state with ErrorItem > 0 as
+    a failure.
 
     Wire name `ErrorItem`; from -2147483648 to 2147483647.
     """
@@ -314,8 +314,8 @@ class DescribePreCheckStatusResponse:
 @dataclass(slots=True, kw_only=True)
 class ProgressInfo:
     """One subtask (item) and its progress. The same 25 fields appear in JobProgress[], AnalysisJobProgress[],
-    SubDistributedJobStatus[].JobProgress[] and FullNetCheckJobStatus[].JobProgress[]. Several numbers travel as
-    strings (Id, Current) and some strings hold other documents (Sub holds JSON).
+    SubDistributedJobStatus[].JobProgress[] and FullNetCheckJobStatus[].JobProgress[]. Several numbers
+    travel as strings (Id, Current) and some strings hold other documents (Sub holds JSON).
     """
 
     skip: bool | UnsetType | None = UNSET
@@ -325,8 +325,8 @@ class ProgressInfo:
     """
     finish_time: str | int | UnsetType | None = UNSET
     """The time when the subtask was complete, in UTC. The doc says yyyy-MM-ddTHH:mm:ssZ, real values look like
-    2022-03-16T08:01:34.000+00:00 (the doc's samples). The first SDK generation typed it as epoch milliseconds
-    (a Long in aliyun-java-sdk-dts), so old recordings hold an integer here: both are accepted.
+    2022-03-16T08:01:34.000+00:00 (the doc's samples). The first SDK generation typed it as epoch
+    milliseconds (a Long in aliyun-java-sdk-dts), so old recordings hold an integer here: both are accepted.
 
     Wire name `FinishTime`; from -9223372036854775808 to 9223372036854775807.
     """
@@ -336,14 +336,14 @@ class ProgressInfo:
     Wire name `IgnoreFlag`; an open value set: N, Y.
     """
     delay_seconds: int | UnsetType | None = UNSET
-    """The latency of incremental data migration or synchronization. Despite the name, the unit is milliseconds for
-    migration tasks and seconds for synchronization tasks.
+    """The latency of incremental data migration or synchronization. Despite the name, the unit is milliseconds
+    for migration tasks and seconds for synchronization tasks.
 
     Wire name `DelaySeconds`; from -2147483648 to 2147483647.
     """
     ddl_sql: str | UnsetType | None = UNSET
-    """The DDL statements. Can be the string "None" (no DDL), and the doc sample holds a literal backslash followed
-    by n (two characters), not line breaks, between the lines of the statement.
+    """The DDL statements. Can be the string "None" (no DDL), and the doc sample holds a literal backslash
+    followed by n (two characters), not line breaks, between the lines of the statement.
 
     Wire name `DdlSql`.
     """
@@ -353,12 +353,12 @@ class ProgressInfo:
     (Catched while an incremental subtask runs), items of AnalysisJobProgress and FullNetCheckJobStatus are
     Failed or Success.
 
-    Wire name `State`; an open value set: NotStarted, Checking, Migrating, Failed, Warning, Success, Suspending,
-    Catched, Finished.
+    Wire name `State`; an open value set: NotStarted, Checking, Migrating, Failed, Warning, Success,
+    Suspending, Catched, Finished.
     """
     boot_time: str | int | UnsetType | None = UNSET
-    """The time when the subtask was started, in UTC: a date-time string, or epoch milliseconds in recordings of
-    the first SDK generation (same caveats as FinishTime).
+    """The time when the subtask was started, in UTC: a date-time string, or epoch milliseconds in recordings
+    of the first SDK generation (same caveats as FinishTime).
 
     Wire name `BootTime`; from -9223372036854775808 to 9223372036854775807.
     """
@@ -399,8 +399,8 @@ class ProgressInfo:
     Wire name `ErrDetail`.
     """
     diff_row: int | UnsetType | None = UNSET
-    """This parameter is going to be removed in the future. The API metadata's example is the string "None" (type
-    drift).
+    """This parameter is going to be removed in the future. The API metadata's example is the string "None\"
+    (type drift).
 
     Wire name `DiffRow`; from -9223372036854775808 to 9223372036854775807.
     """
@@ -441,14 +441,14 @@ class ProgressInfo:
     Wire name `RepairMethod`.
     """
     id: str | UnsetType | None = UNSET
-    """The ID recorded in the metadatabase. A number inside a string ("5632"). Older SDK generations do not read
-    it, so their recordings lack it.
+    """The ID recorded in the metadatabase. A number inside a string ("5632"). Older SDK generations do not
+    read it, so their recordings lack it.
 
     Wire name `Id`.
     """
     current: str | UnsetType | None = UNSET
-    """The number of the subtasks that are running, as a number inside a string ("0"). Older SDK generations do not
-    read it, so their recordings lack it.
+    """The number of the subtasks that are running, as a number inside a string ("0"). Older SDK generations do
+    not read it, so their recordings lack it.
 
     Wire name `Current`.
     """
@@ -492,8 +492,8 @@ class JobLog:
     Wire name `ErrMsg`.
     """
     log_level: str | UnsetType | None = UNSET
-    """The level of logs. A plain string in every source (the doc page, the SDKs of every generation): no value set
-    is documented; the doc's samples show ERROR and INFO.
+    """The level of logs. A plain string in every source (the doc page, the SDKs of every generation): no value
+    set is documented; the doc's samples show ERROR and INFO.
 
     Wire name `LogLevel`.
     """
@@ -789,9 +789,9 @@ class ErrorResponse:
     Wire name `Recommend`.
     """
     access_denied_detail: Any | UnsetType | None = UNSET
-    """Present only sometimes, when the request was denied for lack of permission. Its shape is not fixed by any
-    source at hand (some SDK models type it as a string, permission errors carry an object), so any JSON value
-    is accepted.
+    """Present only sometimes, when the request was denied for lack of permission. Its shape is not fixed by
+    any source at hand (some SDK models type it as a string, permission errors carry an object), so any JSON
+    value is accepted.
 
     Wire name `AccessDeniedDetail`.
     """

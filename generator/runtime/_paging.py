@@ -114,7 +114,7 @@ class Paginator(Generic[R]):
 def wait_until(
     poll: Callable[[], R],
     *,
-    state_of: Callable[[R], Any],
+    state_of: Callable[[Any], Any],  # of the response, or of each item with items_of
     success: Iterable[str],
     failure: Iterable[str],
     failed: Callable[[R], bool] = lambda r: False,
@@ -126,9 +126,15 @@ def wait_until(
     on_progress: Callable[[R], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], object] = time.sleep,
+    items_of: Callable[[R], Any] | None = None,
+    success_when: str = "all",
+    failure_when: str = "any",
 ) -> tuple[R, bool]:
     """Poll until a terminal state. Returns (last response, failed?); raises WaiterTimeoutError.
 
+    With `items_of`, `state_of` reads each item of that list instead of the response (botocore's pathAll /
+    pathAny): the wait fails when any (`failure_when="any"`) or all of the items are in a failure state, and
+    succeeds when all (`success_when="all"`) or any are in a success state; an empty list is neither.
     Never polls faster than min_interval; doubles the interval while the server throttles. `timeout`
     (math.inf waits for ever) and `interval` must be positive numbers, `on_progress` None or callable:
     RequestValidationError otherwise, before the first poll.
@@ -154,11 +160,23 @@ def wait_until(
             delay = interval
             if on_progress is not None:
                 on_progress(response)
-            state = state_of(response)
-            if state in bad:
+            if items_of is None:
+                state = state_of(response)
+                ended_badly, ended_well = state in bad, state in ok
+            else:
+                raw = items_of(response)
+                states = [state_of(item) for item in raw] if isinstance(raw, list) else []
+                ended_badly = _matches(states, bad, failure_when)
+                ended_well = _matches(states, ok, success_when)
+            if ended_badly:
                 return response, True
-            if state in ok:
+            if ended_well:
                 return response, failed(response)
         if clock() + delay > deadline:
             raise WaiterTimeoutError(f"no terminal state within {timeout:g} s", last_response=last)
         sleep(delay)
+
+
+def _matches(states: list[Any], wanted: frozenset[str], when: str) -> bool:
+    hits = [s in wanted for s in states]
+    return bool(hits) and (all(hits) if when == "all" else any(hits))
