@@ -9,6 +9,7 @@ import ast
 import copy
 import importlib
 import inspect
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -105,7 +106,7 @@ def test_hostile_spec_text_comes_out_verbatim() -> None:
     # a member's description is the string after it in the class body (an attribute docstring)
     tree = ast.parse(Path(_sub(odd, "models").__file__).read_text(encoding="utf-8"))
     body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Str").body
-    after = {stmt.targets[0].id: nxt.value.value for stmt, nxt in zip(body, body[1:], strict=False)
+    after = {stmt.targets[0].id: nxt.value.value for stmt, nxt in itertools.pairwise(body)
              if isinstance(stmt, ast.Assign) and isinstance(nxt, ast.Expr)}
     assert after["EMPTY"] == 'the empty value """ \\'
     assert after["FAILED"] == "upper"
