@@ -67,6 +67,15 @@ class Summary:
                 f"{c['warnings']:,} warnings")
 
 
+def collect(reports: Iterable[FileReport]) -> tuple[dict[str, int], Aggregate]:
+    """The summary's counts and the findings gathered by location, writing nothing (--suggest-spec)."""
+    summary, aggregate = Summary(), Aggregate()
+    for r in reports:
+        summary.add(r)
+        aggregate.add(r)
+    return summary.counts, aggregate
+
+
 def report(reports: Iterable[FileReport], fmt: str, out: TextIO, colour: bool = False,
            by_location: bool = False) -> dict[str, int]:
     """Write every finding (or, `by_location`, every schema location with findings) and the summary;
