@@ -21,7 +21,8 @@ HINTS = {
     "entry": "the HAR entry is not shaped as HAR 1.2 says (request and response objects, response.content "
              "with a text)",
     "exchange": "the line says it is an exchange of a recording but is not shaped as docs/validating.md says",
-    "parameter": "the request does not carry this parameter as the operation declares it",
+    "parameter": "the request does not send this parameter as the operation declares it; if the service takes "
+                 "it so, change the parameter in the spec (--suggest-spec proposes how)",
     "empty": "a gate that checked nothing must not pass: point validate at the recordings, or pass "
              "--allow-empty where nothing to check is fine",
 }
@@ -65,7 +66,8 @@ class FileReport:
 
 
 def finding(file: str, keyword: str, message: str, *, severity: str = "error", **kw: Any) -> Finding:
-    return Finding(file, severity, keyword, kw.pop("path", ""), message, hint=HINTS.get(keyword, ""), **kw)
+    hint = kw.pop("hint", HINTS.get(keyword, ""))
+    return Finding(file, severity, keyword, kw.pop("path", ""), message, hint=hint, **kw)
 
 
 def a(value: Any) -> str:

@@ -8,7 +8,7 @@ import operator
 import re
 from typing import Any
 
-from .findings import Finding, clip, escape, finding
+from .findings import HINTS, Finding, clip, escape, finding
 
 # The common parameters of the RPC protocol (signature V2 and the gateway's own), which no operation declares.
 COMMON = frozenset({"Action", "Version", "Format", "Timestamp", "SignatureNonce", "SignatureMethod",
@@ -45,10 +45,10 @@ class RequestChecker:
         def add(keyword: str, name: str, message: str, *, severity: str = "error", expected: str = "",
                 text: str | None = None) -> None:
             seen = "" if text is None or is_secret(name) else _json_string(text)
-            out.append(finding(file, keyword, f"request parameter {name!r}: {message}", severity=severity,
+            out.append(finding(file, keyword, f"request parameter {name!r}: {message}.", severity=severity,
                                path="/" + escape(name), location="/" + escape(name), document="request",
                                expected=expected, found="" if text is None or is_secret(name) else clip(text),
-                               seen=seen, action=action, **where))
+                               seen=seen, action=action, hint=HINTS["parameter"], **where))
 
         names = {p["name"] for p in declared}
         for p in declared:
@@ -86,7 +86,7 @@ class RequestChecker:
             elif "number" in types and _NUMBER.fullmatch(text) and math.isfinite(float(text)):
                 number = float(text)
             elif not set(types) <= {"array", "object"}:  # flattened lists and maps are not checked
-                wanted = " or ".join("true or false" if t == "boolean" else f"a text of {_an(t)}" for t in types)
+                wanted = " or ".join("true or false" if t == "boolean" else _an(t) for t in types)
                 add("type", name, f"expected {wanted}, found {shown}", expected=wanted, text=text)
                 return
         if values and ("string" in types or not types):

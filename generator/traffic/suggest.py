@@ -96,16 +96,19 @@ class _Planner:
         self.aggregate = aggregate
         self.notes = notes
         self.enum_values: dict[str, dict[str, str]] = {}  # component -> value -> evidence
-        self.fields: dict[tuple[str, str], tuple[set[str], str]] = {}  # (component, field) -> types, evidence
+        self.fields: dict[tuple[str, str], tuple[set[str], list[Row]]] = {}  # (component, field) -> types, rows
         self.params: dict[tuple[str, str], str] = {}  # (action, parameter) -> evidence
         self.optional: dict[tuple[str, str], str] = {}  # (component or action, name) -> evidence
         self.optional_params: dict[tuple[str, str], str] = {}
         self.widen: dict[tuple[str, str], tuple[set[str], str]] = {}
         self.policy: dict[tuple[str, Any], str] = {}  # (key, text) -> evidence
 
-    def evidence(self, row: Row) -> str:
+    def evidence(self, row: Row, *more: Row) -> str:
+        """Where the change comes from: in how many documents it was seen (rows of one location with values
+        of several types add up), and the first."""
         of = self.aggregate.of(row)
-        count = f"{row.documents:,} of {of:,}" if of else f"{row.documents:,}"
+        documents = sum(r.documents for r in (row, *more))
+        count = f"{min(documents, of):,} of {of:,}" if of else f"{documents:,}"
         noun = "recorded requests" if row.document == "request" else "recorded documents"
         return f"seen in {count} {noun} (first: {where(row.first)})"
 
@@ -135,7 +138,9 @@ class _Planner:
                 self.optional.setdefault((model.name, name), self.evidence(row))
                 return None
             kinds = {kind_of(seen) for seen in row.values} - {""}
-            self.fields.setdefault((model.name, name), (set(), self.evidence(row)))[0].update(_json_types(kinds))
+            types, rows = self.fields.setdefault((model.name, name), (set(), []))
+            types.update(_json_types(kinds))
+            rows.append(row)
             return None
         found = self._walk(root, segments)
         if found is None:
@@ -245,7 +250,8 @@ class _Planner:
             for value, evidence in values.items():
                 out.append(Change(f"/components/schemas/{component}/enum", f"add the value {value!r}", evidence,
                                   _add_enum_value(component, value, evidence)))
-        for (component, name), (types, evidence) in sorted(self.fields.items()):
+        for (component, name), (types, rows) in sorted(self.fields.items()):
+            evidence = self.evidence(*rows)
             out.append(Change(f"/components/schemas/{component}/properties/{name}",
                               f"declare the field {name!r} ({' or '.join(sorted(types)) or 'any type'})",
                               evidence, _add_field(component, name, types, evidence)))
