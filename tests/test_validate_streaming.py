@@ -153,7 +153,7 @@ def test_json_lines_behind_a_byte_order_mark_or_in_utf16(tmp_path: Path, capsys:
     (tmp_path / "bom.jsonl").write_bytes(codecs.BOM_UTF8 + body.encode())
     (tmp_path / "wide.jsonl").write_bytes(codecs.BOM_UTF16_LE + body.encode("utf-16-le"))
     code, found, _ = validate(capsys, str(tmp_path))
-    assert [(Path(f["file"]).name, f["line"], f["keyword"]) for f in found] == [
+    assert code == 1 and [(Path(f["file"]).name, f["line"], f["keyword"]) for f in found] == [
         ("bom.jsonl", None, "encoding"), ("bom.jsonl", 2, "type"), ("wide.jsonl", None, "encoding"),
         ("wide.jsonl", 2, "type")]
 
@@ -204,7 +204,8 @@ def test_a_har_file_larger_than_a_document_is_checked_whole(tmp_path: Path, caps
     path.write_bytes(_har(entries))
     assert path.stat().st_size > 5 * reading.MAX_BYTES
     code, found, summary = validate(capsys, str(path))
-    assert [(f["entry"], f["path"]) for f in found] == [(29, "/Total")] and summary["documents"] == 30
+    assert code == 1 and [(f["entry"], f["path"]) for f in found] == [(29, "/Total")]
+    assert summary["documents"] == 30
 
 
 def test_a_har_entry_over_the_limit_ends_its_file_with_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -215,7 +216,7 @@ def test_a_har_entry_over_the_limit_ends_its_file_with_a_finding(tmp_path: Path,
     path = tmp_path / "big.har"
     path.write_bytes(_har(entries))
     code, found, _ = validate(capsys, str(path))
-    assert [(f["entry"], f["keyword"]) for f in found] == [(0, "type"), (1, "input")]
+    assert code == 1 and [(f["entry"], f["keyword"]) for f in found] == [(0, "type"), (1, "input")]
     assert "an entry holds more than the 300,000-byte limit" in found[1]["message"]
 
 
@@ -237,11 +238,14 @@ def test_json_lines_on_standard_input_are_streamed(capsys: pytest.CaptureFixture
     assert len(text) > 5 * reading.MAX_BYTES
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
     code, found, summary = validate(capsys, "-")
-    assert [(f["line"], f["path"]) for f in found] == [(201, "/Total")] and summary["documents"] == 201
+    assert code == 1 and [(f["line"], f["path"]) for f in found] == [(201, "/Total")]
+    assert summary["documents"] == 201
 
 
 def test_one_document_on_standard_input_with_blank_lines_after_it(capsys: pytest.CaptureFixture[str],
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(json.dumps({"Total": "many"}).encode() + b"\n\n")))
+    one = json.dumps({"Total": "many"}).encode() + b"\n\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(one)))
     code, found, summary = validate(capsys, "-")
-    assert [(f["line"], f["path"]) for f in found] == [(None, "/Total")] and summary["documents"] == 1
+    assert code == 1 and [(f["line"], f["path"]) for f in found] == [(None, "/Total")]
+    assert summary["documents"] == 1
