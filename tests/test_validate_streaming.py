@@ -12,7 +12,7 @@ import sys
 import tempfile
 import tracemalloc
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 import pytest
 from hypothesis import given, settings
@@ -127,7 +127,7 @@ def test_memory_stays_bounded_by_a_part_not_the_file(tmp_path: Path, monkeypatch
     reports = traffic.run([str(path)], package="dts_precheck", jobs=1, progress=False)
     tracemalloc.start()
     try:
-        summary = report(reports, "json", Discard())
+        summary = report(reports, "json", cast(TextIO, Discard()))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
