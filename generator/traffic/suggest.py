@@ -497,11 +497,18 @@ def _yaml() -> Any:
 
 
 def _edited(yaml: Any, text: str, base: str, changes: list[Change]) -> str:
-    """The spec's text with `changes` made: on a fresh tree, merged back into the text as written."""
+    """The spec's text with `changes` made: on a fresh tree, merged back into the text as written. Should
+    the merge not mean exactly the edited tree (lines repeated near an edit can align two ways), the tree
+    as ruamel writes it is the answer: right, if less like the original."""
+    from ruamel.yaml import YAML
+
     tree = yaml.load(text)
     for change in changes:
         change.apply(tree)
-    return _merge(base, text, _dump(yaml, tree))
+    edited = _dump(yaml, tree)
+    merged = _merge(base, text, edited)
+    plain = YAML(typ="safe", pure=True)
+    return merged if plain.load(merged) == plain.load(edited) else edited
 
 
 def _dump(yaml: Any, tree: Any) -> str:
