@@ -282,9 +282,10 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     v = sub.add_parser(
         "validate",
         help="check recorded responses against the spec",
-        description="Validate recorded traffic against the validators compiled from the spec. Reports every "
-        "problem of every document (JSON Pointer, what was expected, what was found, a hint), keeps going "
-        "past unreadable files, and sums up at the end.",
+        description="Validate recorded traffic against the validators compiled from the spec, and recorded "
+        "requests against the operation's parameters. Reports every problem of every document (JSON Pointer, "
+        "what was expected, what was found, a hint), keeps going past unreadable files, and sums up at the end; "
+        "or, with --report and --suggest-spec, what the traffic teaches the spec.",
         epilog=VALIDATE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -292,11 +293,12 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     v.add_argument("--strict", action="store_true", help="exactly the spec (default: lenient, for recordings)")
     v.add_argument("--format", choices=("text", "json", "github"), default="text",
                    help="text for people, json: one object a finding then a summary, github: annotations")
-    v.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
+    v.add_argument("--jobs", type=int, metavar="N", help="worker processes, across files and within a large JSON "
+                   "Lines file (default: all cores)")
     v.add_argument("--package", metavar="NAME", help="the generated package to validate with "
                    "(default: the one in generated/)")
     v.add_argument("--action", metavar="NAME", help="the operation whose responses the files hold (default: "
-                   "the spec's first); HAR entries and XML root elements name their own")
+                   "the spec's first); HAR entries, exchanges and XML root elements name their own")
     v.add_argument("--allow-empty", action="store_true",
                    help="a PATH with nothing to check is no error (default: it is, so a gate never passes "
                    "having checked nothing)")
