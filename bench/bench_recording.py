@@ -31,8 +31,9 @@ import resource, subprocess, sys, time
 started = time.perf_counter()
 done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(wall, peak, done.returncode, done.stderr.decode()[-300:].replace(chr(10), ' '))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, done.returncode,
+      done.stderr.decode()[-300:].replace(chr(10), ' '))
 """
 
 
@@ -85,23 +86,25 @@ def write(path: Path, megabytes: int, as_exchanges: bool) -> int:
     return lines
 
 
-def bare_loads(path: Path) -> float:
+def bare_loads(path: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the baseline."""
     loads = json.loads
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with path.open("rb") as fh:
         for line in fh:
             loads(line)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-def validate(path: Path, *extra: str) -> tuple[float, int]:
+def validate(path: Path, *extra: str) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (the command and its workers) and the peak RSS of one of its processes."""
     command = [sys.executable, "-m", "generator", "validate", "-q", "--format", "json", *extra, str(path)]
     done = subprocess.run([sys.executable, "-c", PROBE, *command], cwd=ROOT, capture_output=True, text=True,
                           check=True)
-    wall, peak, code, err = done.stdout.split(" ", 3)
+    wall, cpu, peak, code, err = done.stdout.split(" ", 4)
     if int(code) not in (0, 1):
         raise RuntimeError(f"validate exited {code}: {err}")
-    return float(wall), int(peak) * 1024  # ru_maxrss is in KiB on Linux
+    return float(wall), float(cpu), int(peak) * 1024  # ru_maxrss is in KiB on Linux
 
 
 def main() -> None:
@@ -109,22 +112,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         print(f"\n## validate a JSON Lines recording ({cores} cores; ratios to a bare json.loads loop over the "
               "same lines in one process)")
+        print("  (wall time needs the cores free: the load average is shown; CPU time is all processes' and "
+              "does not)")
         for name, as_exchanges in (("response bodies", False), ("exchanges (request + response)", True)):
             big, small = Path(folder) / "big.jsonl", Path(folder) / "small.jsonl"
             lines = write(big, SIZE_MB, as_exchanges)
             write(small, SMALL_MB, as_exchanges)
             size = big.stat().st_size
             bare_loads(big)  # the file in the page cache for both
-            base = min(bare_loads(big) for _ in range(2))
-            wall, peak = min(validate(big) for _ in range(2))
-            one, _ = validate(big, "--jobs", "1")
-            _, small_peak = validate(small)
-            print(f"  {name}: {size / 1e6:,.0f} MB, {lines:,} lines")
-            print(f"    json.loads loop (baseline)        {base:8.2f} s   {size / base / 1e6:7.1f} MB/s    1.00x")
-            print(f"    validate --jobs {cores} (default)       {wall:8.2f} s   {size / wall / 1e6:7.1f} MB/s "
-                  f"  {wall / base:5.2f}x   (target: at most 1.5x)")
-            print(f"    validate --jobs 1                  {one:8.2f} s   {size / one / 1e6:7.1f} MB/s   "
-                  f"{one / base:5.2f}x")
+            load = os.getloadavg()[0]
+            base, base_cpu = min(bare_loads(big) for _ in range(2))
+            wall, cpu, peak = min(validate(big) for _ in range(2))
+            one, one_cpu, _ = validate(big, "--jobs", "1")
+            _, _, small_peak = validate(small)
+            print(f"  {name}: {size / 1e6:,.0f} MB, {lines:,} lines (load average {load:.1f} before)")
+            print(f"    json.loads loop (baseline)     wall {base:6.2f} s  1.00x   CPU {base_cpu:6.2f} s  1.00x")
+            print(f"    validate --jobs {cores} (default)    wall {wall:6.2f} s  {wall / base:4.2f}x   "
+                  f"CPU {cpu:6.2f} s  {cpu / base_cpu:4.2f}x   (target: wall at most 1.5x)")
+            print(f"    validate --jobs 1              wall {one:6.2f} s  {one / base:4.2f}x   "
+                  f"CPU {one_cpu:6.2f} s  {one_cpu / base_cpu:4.2f}x")
             print(f"    peak RSS of one process: {peak / 2**20:,.0f} MiB at {size / 1e6:,.0f} MB, "
                   f"{small_peak / 2**20:,.0f} MiB at {small.stat().st_size / 1e6:,.0f} MB")
             big.unlink()
