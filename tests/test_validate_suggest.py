@@ -68,6 +68,10 @@ def test_report_counts_each_location_once_a_document_against_the_documents_check
                        f"first at {path}:1")
     assert text[1].startswith("    e.g. Expected integer or null, found string '0'")
     assert text[-1] == "1 files, 10 documents: 0 errors, 20 warnings"
+    github = run("--report", "--format", "github", str(path)).stdout.splitlines()
+    assert github[0].startswith(f"::warning file={path},line=1,title=type at /JobProgress/*/Total (response)::"
+                                "numeric string in 6 of 10 documents, 18 times; first: Expected integer")
+    assert github[-1] == "::notice title=validate::1 files, 10 documents: 0 errors, 20 warnings"
 
 
 def test_report_keeps_memory_bounded_when_locations_are_endless(tmp_path: Path, capsys: pytest.CaptureFixture[str],

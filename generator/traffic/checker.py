@@ -21,6 +21,7 @@ from .reading import Unreadable, bom_warning, decode
 from .requests import RequestChecker
 
 EXCHANGE = "exchange"  # the `type` of a recording's line (docs/validating.md, "Recordings")
+_REREAD_BYTES = 16 * 1024 * 1024  # a HAR file up to this size that is not JSON is read again for json's message
 
 
 class Checker:
@@ -333,9 +334,6 @@ class Checker:
             if head.startswith(codecs.BOM_UTF8):
                 report.findings.append(bom_warning(file, "UTF-8"))
                 fh.seek(len(codecs.BOM_UTF8))
-            if not head.strip():
-                report.findings.append(finding(file, "input", "the file is empty: no document in it"))
-                return report
             try:
                 for entry in harfile.entries(fh):
                     count += self._entry(report, file, entries, entry)
@@ -359,9 +357,9 @@ class Checker:
 
     def _har_syntax(self, file: str, fh: BinaryIO, message: str) -> Finding:
         """Where a HAR file stops being JSON: said as json does (line and column) when the file is small
-        enough to read whole, else as the streaming parser said it."""
+        enough to read again whole, else as the streaming parser said it."""
         size = os.fstat(fh.fileno()).st_size
-        if size <= reading.MAX_BYTES:
+        if size <= min(reading.MAX_BYTES, _REREAD_BYTES):
             fh.seek(0)
             found: list[Finding] = []
             text = decode(file, reading.read_bounded(fh, first=size + 1), found)
