@@ -90,7 +90,7 @@ class Checker:
             return self.part(file, 0, None)
         if kind == ".har":
             return self.har(file)
-        report = FileReport(file, 0, [], size=reading.size_of(file))
+        report = FileReport(file, 0, [])
         try:
             data = reading.read_input(file)
         except Unreadable as exc:
@@ -153,7 +153,6 @@ class Checker:
         with fh:
             size = os.fstat(fh.fileno()).st_size
             stop = size if end is None else end
-            report.size = max(0, stop - start)
             try:
                 at_line_start = start == 0
                 if start == 0:
@@ -319,7 +318,7 @@ class Checker:
     def har(self, file: str) -> FileReport:
         """The entries whose request calls an operation of the package (or --action's), streamed one at a
         time; a malformed entry is a finding for its index, and the other entries are still checked."""
-        report = FileReport(file, 0, [], size=reading.size_of(file))
+        report = FileReport(file, 0, [])
         try:
             fh = reading.open_regular(file)
         except Unreadable as exc:

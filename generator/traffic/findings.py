@@ -57,7 +57,6 @@ class FileReport:
     empty_reason: str = ""  # why nothing in it was checked, when `documents` is 0
     counted: bool = True  # False for a finding about a PATH as a whole (an empty folder): not a file
     part: int = 0
-    size: int = 0  # bytes of the input this report covers (for the progress bar)
     lines: int = 0  # JSON Lines read (a part's findings count lines from its own start)
     requests: int = 0  # recorded requests checked
     skipped: int = 0  # HAR entries and exchanges of other operations, passed over
