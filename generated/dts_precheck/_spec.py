@@ -366,6 +366,92 @@ OPERATIONS: Final[dict[str, dict[str, Any]]] = {
         },
     },
 }
+# Per operation, by action: its request parameters as they travel (query string or form body, every value a
+# text), for checking recorded requests. `types`: the JSON types the text stands for (empty: anything);
+# `values`: the texts allowed (a value set's, or a boolean's), `open`: other values are only warned about in
+# lenient mode; `lenient`: texts lenient mode also takes, with a warning; then the bounds the spec declares.
+PARAMETERS: Final[dict[str, list[dict[str, Any]]]] = {
+    "DescribePreCheckStatus": [
+        {
+            "name": "DtsJobId",
+            "types": ["string"],
+            "required": True,
+            "values": [],
+            "open": False,
+            "lenient": [],
+        },
+        {
+            "name": "JobCode",
+            "types": ["string"],
+            "required": True,
+            "values": ["01", "02", "03", "04"],
+            "open": True,
+            "lenient": [],
+        },
+        {
+            "name": "StructType",
+            "types": ["string"],
+            "required": False,
+            "values": ["before", "after"],
+            "open": True,
+            "lenient": [],
+        },
+        {
+            "name": "PageNo",
+            "types": ["integer"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+            "minimum": 1,
+            "maximum": 2147483647,
+            "int_range": [-2147483648, 2147483647],
+        },
+        {
+            "name": "PageSize",
+            "types": ["integer"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+            "minimum": 1,
+            "int_range": [-2147483648, 2147483647],
+        },
+        {
+            "name": "RegionId",
+            "types": ["string"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+        },
+        {
+            "name": "StructPhase",
+            "types": ["string"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+        },
+        {"name": "Name", "types": ["string"], "required": False, "values": [], "open": False, "lenient": []},
+        {
+            "name": "ResourceGroupId",
+            "types": ["string"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+        },
+        {
+            "name": "ZeroEtlJob",
+            "types": ["boolean"],
+            "required": False,
+            "values": ["true", "false"],
+            "open": False,
+            "lenient": ["True", "False"],
+        },
+    ],
+}
 # The spec's first operation: what parse_response, validate_response and the `validate` command take
 # when not told otherwise.
 ACTION: Final = "DescribePreCheckStatus"
