@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 from . import __version__
 
 if TYPE_CHECKING:
-    from . import traffic as traffic_types
+    from .commands import validate as traffic_types
 
 EPILOG = """\
 examples:
@@ -63,7 +63,7 @@ def spec_path(option: str | None) -> Path:
     (NoDefaultError outside it)."""
     import stat
 
-    from .pipeline import command_default
+    from .defaults import command_default
 
     if option is None:
         return command_default("--spec")
@@ -80,8 +80,9 @@ def spec_path(option: str | None) -> Path:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from .defaults import NoDefaultError, command_default
     from .errors import GeneratorBug, SpecError
-    from .pipeline import NoDefaultError, command_default, generate
+    from .pipeline import generate
 
     try:
         spec = spec_path(args.spec)
@@ -176,8 +177,8 @@ examples:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from . import traffic
-    from .pipeline import NoDefaultError
+    from .commands import validate as traffic
+    from .defaults import NoDefaultError
 
     try:
         package = traffic.find_package(args.package)
@@ -213,8 +214,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _suggest(reports: Iterable[traffic_types.FileReport], spec: Path, package_hash: str) -> int:
-    from .traffic.output import Summary, collect
-    from .traffic.suggest import SuggestError, suggest
+    from .commands.validate.output import Summary, collect
+    from .commands.validate.suggest import SuggestError, suggest
 
     counts, aggregate = collect(reports)
     try:
@@ -239,13 +240,13 @@ def _mock_server(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .status import run
+    from .commands.status import run
 
     return run(args)
 
 
 def _vendor(args: argparse.Namespace) -> int:
-    from .vendor import run
+    from .commands.vendor import run
 
     return run(args)
 
@@ -326,7 +327,7 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     emulator_cli.add_arguments(m)
     m.set_defaults(func=_mock_server)
 
-    from . import status, vendor
+    from .commands import status, vendor
 
     st = sub.add_parser("status", help="show a job's subtask as a table; --watch it to the end",
                         description=status.DESCRIPTION, epilog=status.EPILOG,

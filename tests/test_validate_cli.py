@@ -238,7 +238,7 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_bar_counts_bytes_only_on_a_terminal_and_only_after_a_second() -> None:
-    from generator.traffic import Progress
+    from generator.commands.validate import Progress
 
     now = [0.0]
     screen = _Terminal()
@@ -254,7 +254,7 @@ def test_progress_bar_counts_bytes_only_on_a_terminal_and_only_after_a_second() 
     drawn = screen.getvalue()
     assert "100.0/100.0 MB, 4/4 files, 20.0 MB/s" in drawn and "[##############################]" in drawn
     assert "50.0/100.0 MB" in drawn  # drawn as the bytes go, not only at file ends
-    assert drawn.endswith("\r")  # the bar is wiped at the end
+    assert drawn.endswith("\r\033[K")  # the bar is wiped at the end
     piped = io.StringIO()
     quiet = Progress(100, 1, piped, clock=lambda: now[0])
     for _ in range(100):

@@ -23,9 +23,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import traffic
 from generator.cli import main
-from generator.traffic import output
+from generator.commands import validate as traffic
+from generator.commands.validate import output
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import traffic
 from generator.cli import main
-from generator.traffic import har, reading, runner
-from generator.traffic.output import report
+from generator.commands import validate as traffic
+from generator.commands.validate import har, reading, runner
+from generator.commands.validate.output import report
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"

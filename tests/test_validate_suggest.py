@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from generator import generate
 from generator.cli import main
-from generator.traffic import aggregate, suggest
+from generator.commands.validate import aggregate, suggest
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "dts-precheck.yaml"
@@ -262,7 +262,7 @@ def test_a_change_that_would_not_load_is_left_out_and_named(tmp_path: Path, monk
     real = suggest._Planner.changes
     monkeypatch.setattr(suggest._Planner, "changes", lambda self: [broken, *real(self)])
     rows = aggregate.Aggregate()
-    from generator.traffic.findings import Finding
+    from generator.commands.validate.findings import Finding
 
     rows.add_finding(Finding("t.jsonl", "warning", "enum", "/Items/0/Kind", "m", line=1, location="/Items/*/Kind",
                              seen='"heater"', action="ListGadgets"))

@@ -119,7 +119,7 @@ class Checker:
         error (an HTML page saved as .xml is not an answer of this API)."""
         if entry is None and line is None:
             report.documents += 1
-        root = xml_root(text)
+        root = self.pkg.core.root_name(as_utf8_xml(text[:4096]))  # the runtime's reading, as the client's
         if root == self.pkg.error_root:
             kind, action, shape = "error", self.action, self.pkg.error_shape
         elif root in self.pkg.action_of_root:
@@ -558,20 +558,6 @@ def _where(doc: Any, path: str, keyword: str = "", expected: str = "") -> dict[s
 
 
 # ---------------------------------------------------------------- XML
-# The prolog: declarations, comments, a DOCTYPE (with its internal subset).
-_MARKUP = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^[>]*(?:\[.*?\])?\s*>)", re.DOTALL | re.IGNORECASE)
-_TAG = re.compile(r"\s*<([A-Za-z_][\w.:-]*)")
-
-
-def xml_root(text: str) -> str:
-    """The root element's local name: the first tag after the prolog's declarations and comments."""
-    pos = 0
-    while (m := _MARKUP.match(text, pos)) is not None:
-        pos = m.end()
-    tag = _TAG.match(text, pos)
-    return tag.group(1).rpartition(":")[2] if tag else ""
-
-
 _WIDE_DECLARATION = re.compile(r"""(<\?xml[^>]*?encoding\s*=\s*)(["'])utf-?(?:16|32)[^"']*\2""", re.IGNORECASE)
 
 

@@ -52,8 +52,8 @@ class SuggestError(Exception):
 
 def suggest(aggregate: Aggregate, spec: Path, package_hash: str = "") -> Suggestion:
     """The change `aggregate` calls for in the spec at `spec` (nothing written)."""
-    from ..errors import SpecError
-    from ..pipeline import compile_spec
+    from ...errors import SpecError
+    from ...pipeline import compile_spec
 
     try:
         text = spec.read_text(encoding="utf-8")
@@ -146,7 +146,7 @@ class _Planner:
         if found is None:
             return self.note(row, "the location is not a field of the spec")
         model, wire, prop = found
-        from ..ir import EnumProperty, ScalarProperty, UnionProperty
+        from ...ir import EnumProperty, ScalarProperty, UnionProperty
 
         if row.keyword == "enum":
             if not isinstance(prop, EnumProperty):
@@ -199,7 +199,7 @@ class _Planner:
         elif row.keyword == "required":
             self.optional_params.setdefault((row.action, name), self.evidence(row))
         elif row.keyword == "enum":
-            from ..ir import EnumProperty
+            from ...ir import EnumProperty
 
             param = op.parameter(name)
             if param is not None and isinstance(param.prop, EnumProperty):
@@ -218,7 +218,7 @@ class _Planner:
     def _walk(self, model_name: str, segments: list[str]) -> tuple[Any, str, Any] | None:
         """The component, field and property at `segments` below a model: (None, "", prop) when the last
         step is not a field of a component (an array item, a map value); None when the path leaves the spec."""
-        from ..ir import ListProperty, MapProperty, ModelProperty
+        from ...ir import ListProperty, MapProperty, ModelProperty
 
         model = self.ir.model(model_name)
         owner: tuple[Any, str, Any] = (model, "", ModelProperty(nullable=False, model=model_name,
@@ -557,8 +557,8 @@ def _merge(base: str, ours: str, theirs: str) -> str:
 
 def _loads_back(text: str) -> str:
     """'' when the spec text loads, checks and builds; else the first problem."""
-    from ..errors import SpecError
-    from ..pipeline import compile_spec
+    from ...errors import SpecError
+    from ...pipeline import compile_spec
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "spec.yaml"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
+from ..terminal import Bar
 from . import reading
 from .checker import Checker
 from .findings import FileReport, finding
@@ -152,36 +153,28 @@ def _numbered(checker: Checker, tasks: list[Task], reports: Iterator[FileReport]
 
 
 class Progress:
-    """A progress bar in bytes on a terminal for runs over a second; silent when stderr is not a terminal."""
+    """validate's progress in bytes and files, on the commands' one bar (a terminal only, after a second)."""
 
     def __init__(self, total: int, files: int, stream: TextIO = sys.stderr,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.total, self.files, self.stream, self.clock = max(total, 1), files, stream, clock
+        self.total, self.files = max(total, 1), files
         self.done = self.files_done = 0
-        self.started = clock()
-        self.enabled = stream.isatty() and (total > 1 or files > 1)
-        self.shown = False
-        self.last = 0.0
+        self.bar = Bar(stream, clock=clock)
+        self.bar.enabled = self.bar.enabled and (total > 1 or files > 1)
+
+    @property
+    def shown(self) -> bool:
+        return self.bar.shown
 
     def step(self, size: int, files: int = 0) -> None:
         self.done += size
         self.files_done += files
-        now = self.clock()
-        finished = self.files_done >= self.files
-        if not self.enabled or now - self.started < 1.0 or (now - self.last < 0.1 and not finished):
-            return
-        self.last, self.shown = now, True
-        width = 30
-        filled = min(width, int(width * self.done / self.total))
-        rate = self.done / (now - self.started)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {_mb(self.done)}/{_mb(self.total)} MB, "
-                          f"{self.files_done}/{self.files} files, {_mb(rate)} MB/s ")
-        self.stream.flush()
+        elapsed = max(self.bar.elapsed, 1e-9)
+        self.bar.draw(self.done / self.total, f"{_mb(self.done)}/{_mb(self.total)} MB, {self.files_done}/{self.files} "
+                      f"files, {_mb(self.done / elapsed)} MB/s", force=self.files_done >= self.files)
 
     def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * 78 + "\r")
-            self.stream.flush()
+        self.bar.close()
 
 
 def _mb(size: float) -> str:
