@@ -14,6 +14,8 @@ import jinja2
 from . import __version__
 from .ir import IR, EnumProperty, ListProperty, ModelProperty, ScalarProperty, snake
 from .load import Document, bundle
+from .render_pydantic import MODULE as PYDANTIC_MODULE
+from .render_pydantic import render_pydantic
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -215,6 +217,7 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
         schema = {"$comment": head.strip().replace("\n# ", " ").lstrip("# "), **schema}
         files[f"{pkg}/schemas/{name}.schema.json"] = _json(schema)
     files[f"{pkg}/validators.py"] = _render_validators(doc, schemas, ir, head)
+    files[f"{pkg}/{PYDANTIC_MODULE}"] = render_pydantic(schemas, pkg, head)  # the optional pydantic flavour
     return dict(sorted(files.items()))
 
 

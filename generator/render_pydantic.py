@@ -1,0 +1,153 @@
+"""The optional pydantic v2 flavour of the models: one module, written by datamodel-code-generator.
+
+Input: the bundled JSON Schemas the package ships (schemas/*.schema.json), their `$defs` merged into one
+document. datamodel-code-generator (through its Python API, with the templates in templates/pydantic/)
+writes the classes: names, fields, wire names as aliases, constraints, docstrings from the descriptions.
+What it cannot write is code shared by those classes: the few bases that make pydantic read JSON as JSON
+Schema does (templates/pydantic/helpers.py.jinja). That block goes between the module's imports and its
+first class; the place is found with `ast`, the generated text is not otherwise touched.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATES = Path(__file__).parent / "templates" / "pydantic"
+MODULE = "pydantic_models.py"
+LINE_LENGTH = 110
+
+# format -> (minimum, maximum): JSON Schema leaves these ranges to the format, pydantic needs them spelled out.
+_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+# Keywords whose value is one subschema, a list of them, or a name -> subschema map.
+_ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
+        "unevaluatedItems", "unevaluatedProperties")
+_LIST = ("anyOf", "oneOf", "allOf", "prefixItems")
+_MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
+# Names the helper block needs, whatever the classes happen to use.
+_IMPORTS = [
+    "enum.StrEnum",
+    "typing.Annotated",
+    "typing.Any",
+    "typing.Self",
+    "pydantic.BaseModel",
+    "pydantic.ConfigDict",
+    "pydantic.Field",
+    "pydantic.GetCoreSchemaHandler",
+    "pydantic.ModelWrapValidatorHandler",
+    "pydantic.ValidationError",
+    "pydantic.model_validator",
+    "pydantic_core.CoreSchema",
+    "pydantic_core.PydanticCustomError",
+    "pydantic_core.core_schema",
+]
+
+
+def datamodel_input(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The bundled schemas as one JSON Schema document of `$defs`, in the terms datamodel-code-generator reads.
+
+    The bundles come from the same components, so a name means the same schema in each; the first
+    bundle's order comes first. No root: every component is a class, none is "the" model.
+    """
+    defs: dict[str, Any] = {}
+    for bundle in schemas.values():
+        for name, schema in bundle.get("$defs", {}).items():
+            defs.setdefault(name, _translate(schema))
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
+
+
+def _translate(schema: Any) -> Any:
+    """One subschema for datamodel-code-generator, walked keyword by keyword (property names are data)."""
+    if not isinstance(schema, dict):
+        return copy.deepcopy(schema)
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _ONE:
+            out[key] = _translate(value)
+        elif key in _LIST and isinstance(value, list):
+            out[key] = [_translate(v) for v in value]
+        elif key in _MAP and isinstance(value, dict):
+            out[key] = {name: _translate(v) for name, v in value.items()}
+        elif key == "x-enum-descriptions" and isinstance(value, dict):
+            # Ours maps value -> text; datamodel-code-generator reads a list in `enum` order (member docstrings).
+            out[key] = [value.get(v) if isinstance(v, str) else None for v in schema.get("enum", [])]
+        elif key == "format":
+            continue  # an annotation in JSON Schema; datamodel-code-generator would pick types that validate it
+        elif key.startswith("x-") and key != "x-open-enum":
+            continue  # our vocabulary, meaningless to datamodel-code-generator (x-open-enum: templates read it)
+        else:
+            out[key] = copy.deepcopy(value)
+    types = schema.get("type")
+    if schema.get("format") in _INT_RANGES and "integer" in (types if isinstance(types, list) else [types]):
+        low, high = _INT_RANGES[schema["format"]]
+        if not isinstance(out.get("minimum"), int | float) or out["minimum"] < low:
+            out["minimum"] = low
+        if not isinstance(out.get("maximum"), int | float) or out["maximum"] > high:
+            out["maximum"] = high
+    if out.get("additionalProperties") is False and "properties" in out:
+        # The class's base carries it (unlisted keys: kept in lax mode, rejected in strict mode).
+        del out["additionalProperties"]
+        out["x-closed"] = True
+    return out
+
+
+def module_docstring(package: str) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, autoescape=False)
+    return env.get_template("docstring.py.jinja").render(package=package)
+
+
+def render_pydantic(schemas: Mapping[str, Mapping[str, Any]], package: str, head: str) -> str:
+    """The module's text. Pure: the same schemas give the same bytes (no timestamp, no version line)."""
+    from datamodel_code_generator import generate
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.format import Formatter, PythonVersion
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = generate(
+            datamodel_input(schemas),
+            input_file_type=InputFileType.JsonSchema,
+            output_model_type=DataModelType.PydanticV2BaseModel,
+            custom_template_dir=TEMPLATES,
+            custom_file_header=head + module_docstring(package),
+            additional_imports=_IMPORTS,
+            target_python_version=PythonVersion.PY_311,
+            disable_timestamp=True,
+            skip_root_model=True,
+            keep_model_order=True,
+            snake_case_field=True,
+            capitalise_enum_members=True,
+            use_annotated=True,
+            field_constraints=True,
+            use_union_operator=True,
+            use_standard_collections=True,
+            use_schema_description=True,
+            use_field_description=True,
+            use_double_quotes=True,
+            use_type_alias=True,
+            formatters=[Formatter.BUILTIN],
+            builtin_format_line_length=LINE_LENGTH,
+        )
+    assert isinstance(text, str)
+    return _with_helpers(text)
+
+
+def _with_helpers(module: str) -> str:
+    """The helper block placed right after the module's imports (the last top-level import statement)."""
+    tree = ast.parse(module)
+    imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    before = tree.body[: tree.body.index(imports[-1])] if imports else []
+    if not imports or not all(isinstance(node, ast.Import | ast.ImportFrom | ast.Expr) for node in before):
+        raise RuntimeError("datamodel-code-generator wrote code before its imports; the helper block has no place")
+    end = imports[-1].end_lineno or imports[-1].lineno
+    lines = module.splitlines(keepends=True)
+    helpers = (TEMPLATES / "helpers.py.jinja").read_text(encoding="utf-8")
+    rest = "".join(lines[end:]).strip("\n")
+    return "".join(lines[:end]) + "\n" + helpers + "\n\n" + rest + "\n"
