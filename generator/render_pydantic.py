@@ -1,11 +1,15 @@
 """The optional pydantic v2 flavour of the models: one module, written by datamodel-code-generator.
 
 Input: the bundled JSON Schemas the package ships (schemas/*.schema.json), their `$defs` merged into one
-document. datamodel-code-generator (through its Python API, with the templates in templates/pydantic/)
-writes the classes: names, fields, wire names as aliases, constraints, docstrings from the descriptions.
-What it cannot write is code shared by those classes: the few bases that make pydantic read JSON as JSON
-Schema does (templates/pydantic/helpers.py.jinja). That block goes between the module's imports and its
-first class; the place is found with `ast`, the generated text is not otherwise touched.
+document. datamodel-code-generator (its Python API, with the templates in templates/pydantic/) writes the
+classes: names, fields, wire names as aliases, constraints, docstrings from the descriptions. What it
+cannot write is code the classes share: the few bases that make pydantic read JSON as JSON Schema does
+(templates/pydantic/helpers.py.jinja). That block goes between the module's imports and its first class;
+the place is found with `ast`, and the generated text is not otherwise touched.
+
+What the templates need to know beyond JSON Schema travels as x- keys of the schemas they render:
+x-open-enum (the spec's own), x-closed (additionalProperties: false) and x-integer-properties (the
+properties that hold JSON integers, read from integral floats as well).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import ast
 import copy
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +34,8 @@ _ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if
         "unevaluatedItems", "unevaluatedProperties")
 _LIST = ("anyOf", "oneOf", "allOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
-# Names the helper block needs, whatever the classes happen to use.
+_KEPT_EXTENSIONS = ("x-open-enum",)
+# Names the helper block uses, whatever the classes happen to import.
 _IMPORTS = [
     "enum.StrEnum",
     "typing.Annotated",
@@ -40,9 +45,7 @@ _IMPORTS = [
     "pydantic.ConfigDict",
     "pydantic.Field",
     "pydantic.GetCoreSchemaHandler",
-    "pydantic.ModelWrapValidatorHandler",
-    "pydantic.ValidationError",
-    "pydantic.model_validator",
+    "pydantic.field_validator",
     "pydantic_core.CoreSchema",
     "pydantic_core.PydanticCustomError",
     "pydantic_core.core_schema",
@@ -58,43 +61,82 @@ def datamodel_input(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     defs: dict[str, Any] = {}
     for bundle in schemas.values():
         for name, schema in bundle.get("$defs", {}).items():
-            defs.setdefault(name, _translate(schema))
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
+            defs.setdefault(name, schema)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": {name: _translate(schema, defs) for name, schema in defs.items()},
+    }
 
 
-def _translate(schema: Any) -> Any:
+def _translate(schema: Any, defs: Mapping[str, Any]) -> Any:
     """One subschema for datamodel-code-generator, walked keyword by keyword (property names are data)."""
     if not isinstance(schema, dict):
         return copy.deepcopy(schema)
     out: dict[str, Any] = {}
     for key, value in schema.items():
         if key in _ONE:
-            out[key] = _translate(value)
+            out[key] = _translate(value, defs)
         elif key in _LIST and isinstance(value, list):
-            out[key] = [_translate(v) for v in value]
+            out[key] = [_translate(v, defs) for v in value]
         elif key in _MAP and isinstance(value, dict):
-            out[key] = {name: _translate(v) for name, v in value.items()}
+            out[key] = {name: _translate(v, defs) for name, v in value.items()}
         elif key == "x-enum-descriptions" and isinstance(value, dict):
             # Ours maps value -> text; datamodel-code-generator reads a list in `enum` order (member docstrings).
             out[key] = [value.get(v) if isinstance(v, str) else None for v in schema.get("enum", [])]
         elif key == "format":
             continue  # an annotation in JSON Schema; datamodel-code-generator would pick types that validate it
-        elif key.startswith("x-") and key != "x-open-enum":
-            continue  # our vocabulary, meaningless to datamodel-code-generator (x-open-enum: templates read it)
+        elif key.startswith("x-") and key not in _KEPT_EXTENSIONS:
+            continue  # our vocabulary; meaningless to datamodel-code-generator, and some names clash with its own
         else:
             out[key] = copy.deepcopy(value)
-    types = schema.get("type")
-    if schema.get("format") in _INT_RANGES and "integer" in (types if isinstance(types, list) else [types]):
+    if schema.get("format") in _INT_RANGES and "integer" in _types(schema):
         low, high = _INT_RANGES[schema["format"]]
         if not isinstance(out.get("minimum"), int | float) or out["minimum"] < low:
             out["minimum"] = low
         if not isinstance(out.get("maximum"), int | float) or out["maximum"] > high:
             out["maximum"] = high
-    if out.get("additionalProperties") is False and "properties" in out:
-        # The class's base carries it (unlisted keys: kept in lax mode, rejected in strict mode).
-        del out["additionalProperties"]
-        out["x-closed"] = True
+    if isinstance(schema.get("properties"), dict):
+        if out.get("additionalProperties") is False:
+            del out["additionalProperties"]  # the class's base says it (kept in lax mode, an error in strict)
+            out["x-closed"] = True
+        integers = [name for name, prop in schema["properties"].items() if _holds_integers(prop, defs)]
+        if integers:
+            out["x-integer-properties"] = integers
     return out
+
+
+def _types(schema: Mapping[str, Any]) -> list[Any]:
+    types = schema.get("type")
+    return types if isinstance(types, list) else [types]
+
+
+def _holds_integers(schema: Any, defs: Mapping[str, Any], seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a property's value may hold a JSON integer that the property's own class validates.
+
+    An object with properties is a class of its own (it looks after its own integers); a reference to a
+    component that is not one (a scalar, an array, a map) is followed.
+    """
+    if not isinstance(schema, dict):
+        return False
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.removeprefix("#/$defs/")
+        target = defs.get(name)
+        if name in seen or not isinstance(target, dict) or "properties" in target:
+            return False
+        return _holds_integers(target, defs, seen | {name})
+    if "properties" in schema:
+        return False
+    return "integer" in _types(schema) or any(_holds_integers(s, defs, seen) for s in _inner(schema))
+
+
+def _inner(schema: Mapping[str, Any]) -> Iterator[Any]:
+    """The subschemas that describe parts of the same value (items, map values, alternatives)."""
+    for key in ("items", "additionalProperties"):
+        if key in schema:
+            yield schema[key]
+    for key in _LIST:
+        yield from schema.get(key) or ()
 
 
 def module_docstring(package: str) -> str:
@@ -110,7 +152,7 @@ def render_pydantic(schemas: Mapping[str, Mapping[str, Any]], package: str, head
     from datamodel_code_generator.format import Formatter, PythonVersion
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # its notes on experimental options, not problems of the spec
         text = generate(
             datamodel_input(schemas),
             input_file_type=InputFileType.JsonSchema,
@@ -120,7 +162,7 @@ def render_pydantic(schemas: Mapping[str, Mapping[str, Any]], package: str, head
             additional_imports=_IMPORTS,
             target_python_version=PythonVersion.PY_311,
             disable_timestamp=True,
-            skip_root_model=True,
+            skip_root_model=True,  # no class for the merged document itself
             keep_model_order=True,
             snake_case_field=True,
             capitalise_enum_members=True,
@@ -128,14 +170,15 @@ def render_pydantic(schemas: Mapping[str, Mapping[str, Any]], package: str, head
             field_constraints=True,
             use_union_operator=True,
             use_standard_collections=True,
+            use_type_alias=True,  # a constrained scalar is an alias of its Python type, not a RootModel wrapper
             use_schema_description=True,
             use_field_description=True,
             use_double_quotes=True,
-            use_type_alias=True,
-            formatters=[Formatter.BUILTIN],
+            formatters=[Formatter.BUILTIN],  # its own formatter: no black or ruff version in the output
             builtin_format_line_length=LINE_LENGTH,
         )
-    assert isinstance(text, str)
+    if not isinstance(text, str):
+        raise RuntimeError("datamodel-code-generator returned several modules; one was asked for")
     return _with_helpers(text)
 
 

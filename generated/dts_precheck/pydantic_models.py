@@ -28,15 +28,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    GetCoreSchemaHandler,
-    ModelWrapValidatorHandler,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, field_validator
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 # ---------------------------------------------------------------- how these models read JSON
@@ -45,18 +37,17 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 
 def _integral_floats_as_ints(value: Any) -> Any:
-    """`value` with each float that has no fractional part written as an int (the same JSON number).
+    """`value` with each float that has no fractional part written as an int: the same JSON number.
 
-    Returns `value` itself when there is none, so that the caller can tell.
+    JSON has one kind of number and JSON Schema counts 1.0 as an integer; pydantic's strict mode does not.
+    Each class runs the values of its integer fields through this first (`_integers_from_integral_floats`).
     """
     if type(value) is float:
         return int(value) if value.is_integer() else value
     if type(value) is list:
-        items = [_integral_floats_as_ints(item) for item in value]
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        return [_integral_floats_as_ints(item) for item in value]
     if type(value) is dict:
-        entries = {key: _integral_floats_as_ints(item) for key, item in value.items()}
-        return value if all(entries[key] is item for key, item in value.items()) else entries
+        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
     return value
 
 
@@ -69,20 +60,6 @@ class _SchemaModel(BaseModel):
     model_config = ConfigDict(
         extra="allow", serialize_by_alias=True, use_attribute_docstrings=True, regex_engine="python-re"
     )
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _integral_floats_are_integers(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        # JSON has one kind of number and JSON Schema counts 1.0 as an integer; pydantic's strict mode
-        # does not. A document that fails while holding such floats is read once more with them as ints:
-        # strict mode then rejects 1.5 for an integer, not 1.0. Documents that pass cost nothing extra.
-        try:
-            return handler(data)
-        except ValidationError:
-            as_ints = _integral_floats_as_ints(data)
-            if as_ints is data:
-                raise
-            return handler(as_ints)
 
 
 class _UnlistedKey:
@@ -279,6 +256,20 @@ class DescribePreCheckStatusResponse(_ClosedSchemaModel):
     The network diagnosis.
     """
 
+    @field_validator(
+        "page_record_count",
+        "total",
+        "http_status_code",
+        "error_item",
+        "error_analysis_item",
+        "total_record_count",
+        "page_number",
+        mode="before",
+    )
+    @classmethod
+    def _integers_from_integral_floats(cls, value: Any) -> Any:
+        return _integral_floats_as_ints(value)
+
 
 class DiagnosisEndpointType(_OpenSchemaEnum):
     """
@@ -456,6 +447,15 @@ class FullNetCheckJobStatus(_ClosedSchemaModel):
     """
     The list of subtasks and the details of each subtask. Items use only Failed and Success.
     """
+
+    @field_validator(
+        "error_item",
+        "total",
+        mode="before",
+    )
+    @classmethod
+    def _integers_from_integral_floats(cls, value: Any) -> Any:
+        return _integral_floats_as_ints(value)
 
 
 class IgnoreFlag(_OpenSchemaEnum):
@@ -760,6 +760,17 @@ class ProgressInfo(_ClosedSchemaModel):
     The logs of subtask failures.
     """
 
+    @field_validator(
+        "delay_seconds",
+        "total",
+        "diff_row",
+        "order_num",
+        mode="before",
+    )
+    @classmethod
+    def _integers_from_integral_floats(cls, value: Any) -> Any:
+        return _integral_floats_as_ints(value)
+
 
 class ProgressState(_OpenSchemaEnum):
     """
@@ -843,6 +854,15 @@ class SubDistributedJobStatus(_ClosedSchemaModel):
     """
     The list of subtasks and the progress of each subtask.
     """
+
+    @field_validator(
+        "error_item",
+        "total",
+        mode="before",
+    )
+    @classmethod
+    def _integers_from_integral_floats(cls, value: Any) -> Any:
+        return _integral_floats_as_ints(value)
 
 
 class TaskCode(_OpenSchemaEnum):
