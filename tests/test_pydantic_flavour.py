@@ -10,7 +10,10 @@ from __future__ import annotations
 import ast
 import copy
 import importlib
+import importlib.util
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
@@ -247,3 +250,135 @@ def test_only_pydantic_models_imports_pydantic(package: ModuleType) -> None:
     assert {stem for stem, names in imported.items() if names & {"pydantic", "pydantic_core"}} == {"pydantic_models"}
     assert imported["pydantic_models"] <= {"__future__", "enum", "typing", "typing_extensions", "pydantic",
                                            "pydantic_core"}
+
+
+# ---------------------------------------------------------------- the renderer on shapes these specs lack
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+# One bundle with the shapes the IR allows (issue 11, item 1) and names that collide with pydantic's and
+# Python's: recursion, nested arrays, maps, several types, constraints, const, open and closed objects.
+CORPUS: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$ref": "#/$defs/Node",
+    "$defs": {
+        "Node": {
+            "type": "object", "additionalProperties": False, "required": ["Name"], "description": "A node.",
+            "properties": {
+                "Name": {"type": "string", "minLength": 1, "maxLength": 5, "pattern": "^[a-z]+$"},
+                "Children": {"type": "array", "items": ref("Node"), "maxItems": 3},
+                "Grid": {"type": ["array", "null"],
+                         "items": {"type": "array", "items": {"type": "integer", "format": "int32", "minimum": 0}}},
+                "Scores": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "Tags": {"type": "object", "additionalProperties": ref("Any")},
+                "Either": {"type": ["string", "integer", "null"]},
+                "Ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                "Kind": {"const": "node"},
+                "Mode": ref("Mode"),
+                "Note": ref("Note"),
+                "Count": ref("Count"),
+                "Open": ref("Field"),
+                "class": {"type": "boolean", "description": 'A """quoted""" \\ description"'},
+                "model_dump": {"type": "string"},
+                "a/b~c": {"type": "integer", "format": "int64"},
+            },
+        },
+        "Any": {"type": "object", "additionalProperties": False, "properties": {"V": {"type": "string"}}},
+        "Field": {"type": "object", "properties": {"X": {"type": "integer"}}},
+        "Mode": {"type": "string", "enum": ["on", "off", ""]},
+        "Note": {"type": "string", "enum": ["A", "b c"], "x-open-enum": True},
+        "Count": {"type": "integer", "format": "int64", "minimum": 1},
+    },
+}
+CORPUS_DOCUMENTS: list[dict[str, Any]] = [
+    {"Name": "a"},
+    {"Name": "abc", "Children": [{"Name": "b", "Grid": [[0, 7], []]}], "Grid": None, "Scores": {"x": 1, "": -5},
+     "Tags": {"t": {"V": "v"}, "u": {}}, "Either": 3, "Ratio": 0.5, "Kind": "node", "Mode": "", "Note": "b c",
+     "Count": 9, "Open": {"X": 1, "extra": [1]}, "class": True, "model_dump": "m", "a/b~c": -(2**40)},
+    {"Name": "z", "Either": "text", "Children": [], "Mode": "off", "Open": {}},
+]
+
+
+def _json_schema_oracle() -> Any:
+    """jsonschema's Draft 2020-12 validator, with the int32 / int64 formats asserted as the IR does."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker()
+    for fmt, (low, high) in {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}.items():
+        checker.checks(fmt)(lambda v, low=low, high=high: not isinstance(v, int | float) or isinstance(v, bool)
+                            or low <= v <= high)
+    return jsonschema.Draft202012Validator(CORPUS, format_checker=checker)
+
+
+@pytest.fixture(scope="module")
+def corpus_module(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    from generator.render_pydantic import render_pydantic
+
+    folder = tmp_path_factory.mktemp("corpus")
+    (folder / "corpus_models.py").write_text(render_pydantic({"response": CORPUS}, "corpus", "# corpus\n"))
+    spec = importlib.util.spec_from_file_location("corpus_models", folder / "corpus_models.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def mutated(doc: Any, draw: st.DrawFn) -> Any:
+    """`doc` with one place changed: a value replaced, a key added or removed, an item appended."""
+    containers = [doc]
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        children = list(node.values()) if isinstance(node, dict) else node if isinstance(node, list) else []
+        for child in children:
+            if isinstance(child, dict | list):
+                containers.append(child)
+                stack.append(child)
+    target = draw(st.sampled_from(containers))
+    awkward = st.sampled_from([None, True, 0, -1, 1.0, 1.5, 2**31, 2**63, 1e300, "", "A", "node", "on", "1",
+                               "abcdef", "ab1", "a\n", [], {}, [1.0], {"V": 1}])
+    value = draw(awkward | st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=4),
+                                        lambda inner: st.lists(inner, max_size=2), max_leaves=3))
+    if isinstance(target, dict):
+        key = draw(st.sampled_from([*sorted(target), "Name", "Grid", "Zz", "a/b~c", "name"]))
+        if key in target and draw(st.booleans()):
+            del target[key]
+        else:
+            target[key] = value
+    elif target and draw(st.booleans()):
+        target[draw(st.integers(0, len(target) - 1))] = value
+    else:
+        target.append(value)
+    return doc
+
+
+@given(data=st.data())
+def test_strict_pydantic_is_the_json_schema_on_any_shape(corpus_module: ModuleType, data: st.DataObject) -> None:
+    """Strict validation accepts what JSON Schema accepts (jsonschema is the oracle) and dumps it back."""
+    doc = copy.deepcopy(data.draw(st.sampled_from(CORPUS_DOCUMENTS)))
+    for _ in range(data.draw(st.integers(0, 3))):
+        doc = mutated(doc, data.draw)
+    oracle = _json_schema_oracle()
+    problems = [error.message for error in oracle.iter_errors(doc)]
+    for parse in (lambda: corpus_module.Node.model_validate(copy.deepcopy(doc), strict=True),
+                  lambda: corpus_module.Node.model_validate_json(json.dumps(doc), strict=True)):
+        try:
+            dumped = parse().model_dump(mode="json", exclude_unset=True)
+        except pydantic.ValidationError as exc:
+            assert problems, f"valid by JSON Schema, rejected: {exc}"
+        else:
+            assert not problems, f"invalid by JSON Schema ({problems}), accepted"
+            assert same_json(dumped, doc)
+
+
+def test_the_corpus_module_passes_ruff_and_mypy(corpus_module: ModuleType) -> None:
+    root = Path(__file__).resolve().parent.parent
+    tools = Path(sys.executable).parent
+    path = corpus_module.__file__ or ""
+    ruff = subprocess.run([str(tools / "ruff"), "check", "--config", str(root / "pyproject.toml"), path],
+                          capture_output=True, text=True, timeout=120)
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    mypy = subprocess.run([str(tools / "mypy"), "--strict", "--no-incremental", "--python-version", "3.11", path],
+                          capture_output=True, text=True, timeout=300, cwd=Path(path).parent)
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
