@@ -135,6 +135,9 @@ class _OpenSchemaEnum(_SchemaEnum):
         """Whether this value is one the spec lists (False for a value kept by lax validation)."""
         return type(self)._value2member_map_.get(self._value_) is self
 
+    def __repr__(self) -> str:
+        return super().__repr__() if self.is_listed else f"{type(self).__name__}({self._value_!r})"
+
 
 class CheckResult(_OpenSchemaEnum):
     """
