@@ -35,8 +35,6 @@ _ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if
 _LIST = ("anyOf", "oneOf", "allOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
 _KEPT_EXTENSIONS = ("x-open-enum",)
-# datamodel-code-generator writes `X | None | MISSING`; ruff would have None last.
-_RUFF_DIRECTIVE = "# ruff: noqa: RUF036\n"
 # Names the helper block uses, whatever the classes happen to import.
 _IMPORTS = [
     "enum.StrEnum",
@@ -160,7 +158,7 @@ def render_pydantic(schemas: Mapping[str, Mapping[str, Any]], package: str, head
             input_file_type=InputFileType.JsonSchema,
             output_model_type=DataModelType.PydanticV2BaseModel,
             custom_template_dir=TEMPLATES,
-            custom_file_header=head + _RUFF_DIRECTIVE + module_docstring(package),
+            custom_file_header=head + module_docstring(package),
             additional_imports=_IMPORTS,
             target_python_version=PythonVersion.PY_311,
             disable_timestamp=True,

@@ -318,8 +318,8 @@ def corpus_module(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     from generator.render_pydantic import render_pydantic
 
     folder = tmp_path_factory.mktemp("corpus")
-    (folder / "corpus_models.py").write_text(render_pydantic({"response": CORPUS}, "corpus", "# corpus\n"))
-    spec = importlib.util.spec_from_file_location("corpus_models", folder / "corpus_models.py")
+    (folder / "pydantic_models.py").write_text(render_pydantic({"response": CORPUS}, "corpus", "# corpus\n"))
+    spec = importlib.util.spec_from_file_location("corpus_models", folder / "pydantic_models.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
