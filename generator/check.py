@@ -37,6 +37,8 @@ def check_openapi(doc: Document) -> list[SpecIssue]:
     issues = []
     try:
         errors = list(OpenAPIV31SpecValidator(doc.data).iter_errors())
+    except RecursionError:
+        return [doc.issue((), "OpenAPI validation could not finish: the document is nested too deep")]
     except Exception as exc:  # the validator itself can trip on broken refs; those are reported below
         return [doc.issue((), f"OpenAPI validation could not finish: {exc}".splitlines()[0])]
     for err in errors:
@@ -77,8 +79,34 @@ def check_refs(doc: Document) -> list[SpecIssue]:
     return issues
 
 
+def check_ref_cycles(doc: Document) -> list[SpecIssue]:
+    """`$ref`s that lead back to themselves with nothing in between (A is B, B is A): no value can ever be
+    read there. Recursion through properties or items is fine; this is a loop of names."""
+    issues = []
+    reported: set[frozenset[str]] = set()
+    for at, ref in find_refs(doc.data):
+        chain = [ref]
+        while True:
+            try:
+                _, node = doc.resolve(chain[-1])
+            except KeyError:
+                break
+            nxt = node.get("$ref") if isinstance(node, dict) and len(node) == 1 else None
+            if not isinstance(nxt, str):
+                break
+            if nxt in chain:
+                loop = chain[chain.index(nxt):]
+                if frozenset(loop) not in reported:
+                    reported.add(frozenset(loop))
+                    issues.append(doc.issue(at, "$ref cycle with nothing in between: " + " -> ".join([*loop, nxt]),
+                                            "one of them must be a schema (or parameter) of its own"))
+                break
+            chain.append(nxt)
+    return issues
+
+
 def check(doc: Document) -> list[SpecIssue]:
     """All structural problems of a document; an empty list means the IR can be built."""
-    refs = check_refs(doc)
-    # A broken $ref makes the OpenAPI validator fail on it first; report the clearer message only.
+    refs = check_refs(doc) + check_ref_cycles(doc)
+    # A broken or looping $ref makes the OpenAPI validator fail on it first; report the clearer message only.
     return refs + check_extensions(doc) + ([] if refs else check_openapi(doc))

@@ -8,42 +8,120 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 
 EPILOG = """\
 examples:
-  %(prog)s generate                       regenerate generated/ from the spec
+  %(prog)s generate                       regenerate generated/ from the spec (inside the toolkit's checkout)
   %(prog)s generate --check               exit 1 and list files when generated/ is stale (CI)
   %(prog)s generate --spec my.yaml --out /tmp/out
 """
 
+GENERATE_EPILOG = """\
+defaults: --spec is the one *.yaml in spec/ and --out is generated/ of the toolkit's checkout, used only when
+  run inside it; anywhere else (or installed) name both.
+
+exit codes: 0 written, or (--check) up to date; 1 (--check) stale, missing or extra files; 2 usage, a spec
+  error, or the output cannot be written
+
+examples:
+  %(prog)s
+      regenerate generated/ from the spec (inside the toolkit's checkout)
+  %(prog)s --check
+      write nothing; exit 1 and list what is stale, missing or extra (CI)
+  %(prog)s --spec my.yaml --out /tmp/out
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (the usage itself is one --help away), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+SPEC_MAX_BYTES = 16 * 1024 * 1024  # a spec is text a person wrote; anything larger is a wrong path
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+class UsageError(ValueError):
+    """An option that cannot be used as given; the message names it."""
+
+
+def spec_path(option: str | None) -> Path:
+    """The spec a command reads: --spec, checked to be a readable regular file of sane size (UsageError
+    otherwise: a device, FIFO or folder is refused before anything reads it), else the checkout's
+    (NoDefaultError outside it)."""
+    import stat
+
+    from .pipeline import command_default
+
+    if option is None:
+        return command_default("--spec")
+    path = Path(option)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise UsageError(f"--spec {option}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"--spec {option}: not a regular file")
+    if info.st_size > SPEC_MAX_BYTES:
+        raise UsageError(f"--spec {option}: {info.st_size:,} bytes, more than a spec can be ({SPEC_MAX_BYTES:,})")
+    return path
+
 
 def _generate(args: argparse.Namespace) -> int:
-    from .errors import SpecError
-    from .pipeline import DEFAULT_OUT, generate
+    from .errors import GeneratorBug, SpecError
+    from .pipeline import NoDefaultError, command_default, generate
 
-    out = Path(args.out) if args.out else DEFAULT_OUT
     try:
-        result = generate(args.spec, out, check_only=args.check)
+        spec = spec_path(args.spec)
+        out = Path(args.out) if args.out else command_default("--out")
+    except (NoDefaultError, UsageError) as exc:
+        return _error(str(exc))
+    if out.exists() and not out.is_dir():
+        return _error(f"--out {out}: not a folder")
+    try:
+        result = generate(spec, out, check_only=args.check)
     except SpecError as exc:
         if args.format == "json":
             print(json.dumps({"ok": False, "issues": [vars(i) for i in exc.issues]}))
         else:
             print(exc, file=sys.stderr)
         return 2
+    except GeneratorBug as exc:
+        if args.format == "json":
+            print(json.dumps({"ok": False, "bug": str(exc), "module": exc.module, "line": exc.line}))
+        else:
+            print(exc, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = exc.filename or out
+        return _error(f"cannot write {where}: {exc.strerror or exc}")
+    # A file --check would write is either missing or stale (there, but different).
+    missing = [name for name in result.stale if not (out / name).exists()] if args.check else []
+    stale = [name for name in result.stale if name not in missing]
     if args.format == "json":
-        print(json.dumps({"ok": result.clean or not args.check, "stale": result.stale, "extra": result.extra,
-                          "written": result.written, "files": len(result.files)}))
+        print(json.dumps({"ok": result.clean or not args.check, "stale": stale, "missing": missing,
+                          "extra": result.extra, "written": result.written, "files": len(result.files)}))
     elif args.check:
-        for name in result.stale:
+        for name in stale:
             print(f"stale: {out / name}")
+        for name in missing:
+            print(f"missing: {out / name}")
         for name in result.extra:
             print(f"extra: {out / name}")
         if result.clean:
             print(f"{out}: up to date ({len(result.files)} files)")
         else:
-            print("run `make generate` (or `python -m generator generate`) and commit the result", file=sys.stderr)
+            print("run the same command without --check (`make generate` in the toolkit's checkout) and commit "
+                  "the result", file=sys.stderr)
     else:
         changed = len(result.written) + len(result.extra)
         print(f"{out}: {len(result.files)} files, {changed} changed"
@@ -55,16 +133,20 @@ VALIDATE_EPILOG = """\
 inputs:
   FILE.json         one response or error body
   FILE.jsonl        one document a line (findings carry the line)
-  FILE.xml          a Format=XML response, converted with the schema's guidance
+  FILE.xml          a Format=XML response or error body (any other root element is an error)
   FILE.har          the entries whose request is the operation (findings carry the entry index)
   DIR               every file above under it, recursively
   -                 standard input (JSON, JSON Lines or XML)
+  Inputs are UTF-8 (UTF-16/32 behind a byte order mark is read, with a warning); at most 256 MiB each.
+  A FIFO, device or socket is a finding, never read.
 
 modes:
-  lenient (default) unknown enum values, unknown fields and known type drift are warnings
+  lenient (default) unknown enum values, unknown fields, known type drift and repeated keys are warnings
   --strict          exactly the spec: all of those are errors
 
-exit codes: 0 no errors (warnings allowed), 1 some document has an error or could not be read, 2 usage error
+exit codes: 0 no errors (warnings allowed); 1 some document has an error, some input could not be read, or
+  a PATH held nothing to check (an empty folder, a HAR file with no entry of the API; --allow-empty allows
+  that); 2 usage error (bad option, no such package or action, no standard input)
 
 examples:
   %(prog)s captures/                          everything recorded under captures/
@@ -91,7 +173,7 @@ def _validate(args: argparse.Namespace) -> int:
     colour = args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     try:
         reports = traffic.run(args.paths, package=package, strict=args.strict, jobs=args.jobs,
-                              progress=not args.quiet, action=args.action)
+                              progress=not args.quiet, action=args.action, allow_empty=args.allow_empty)
     except LookupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -120,7 +202,7 @@ def _vendor(args: argparse.Namespace) -> int:
 def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     # `python -m generator` would otherwise call itself __main__.py in usage lines.
     prog = "python -m generator" if os.path.basename(sys.argv[0]) == "__main__.py" else None
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog=prog,
         description="Spec-driven toolkit: generate a typed, standard-library-only client package from an "
         "OpenAPI 3.1 spec with x- extensions.",
@@ -128,18 +210,21 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     g = sub.add_parser(
         "generate",
         help="generate the package from the spec",
         description="Load the spec, check it (OpenAPI 3.1 and every x- extension), build the IR and render "
         "the package. Problems in the spec are all listed, each with its file, line and JSON path.",
-        epilog=EPILOG,
+        epilog=GENERATE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    g.add_argument("--spec", metavar="FILE", help="the OpenAPI spec (default: the one *.yaml in spec/)")
-    g.add_argument("--out", metavar="DIR", help="where the package folder goes (default: generated/)")
-    g.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale or extra files")
+    g.add_argument("--spec", metavar="FILE", help="the OpenAPI spec (default, in the toolkit's checkout: the "
+                   "one *.yaml in spec/)")
+    g.add_argument("--out", metavar="DIR", help="where the package folder goes (default, in the toolkit's "
+                   "checkout: generated/)")
+    g.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 listing stale, missing or extra files")
     g.add_argument("--format", choices=("text", "json"), default="text", help="json: one object for CI")
     g.set_defaults(func=_generate)
 
@@ -161,6 +246,9 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                    "(default: the one in generated/)")
     v.add_argument("--action", metavar="NAME", help="the operation whose responses the files hold (default: "
                    "the spec's first); HAR entries and XML root elements name their own")
+    v.add_argument("--allow-empty", action="store_true",
+                   help="a PATH with nothing to check is no error (default: it is, so a gate never passes "
+                   "having checked nothing)")
     v.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_validate)
 
@@ -193,7 +281,14 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser(argv)
-    args = p.parse_args(argv)
+    args, unknown = p.parse_known_args(argv)
+    if unknown:
+        # `status` takes its options from the package's spec: when that package cannot be read, its
+        # options are unknown here, and the package is what to blame.
+        problem = getattr(args, "package_problem", None)
+        if problem:
+            return _error(problem)
+        p.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "func", None):
         p.print_help()
         return 2

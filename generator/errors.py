@@ -33,3 +33,16 @@ class SpecError(Exception):
         n = len(issues)
         head = f"{n} problem{'s' if n != 1 else ''} in the spec:"
         super().__init__("\n".join([head, *(f"  {i}" for i in issues)]))
+
+
+class GeneratorBug(Exception):
+    """The generator produced a package that does not compile or import: a bug here, not in the spec.
+
+    Nothing is written when this is raised; `module` and `line` say where the generated code broke.
+    """
+
+    def __init__(self, module: str, line: int | None, message: str) -> None:
+        self.module, self.line = module, line
+        where = f"{module}:{line}" if line else module
+        super().__init__(f"generator bug: the generated {where} does not work: {message} (nothing was written; "
+                         "please report it with the spec)")

@@ -62,22 +62,64 @@ class Document:
         return tuple(parts), node
 
 
-def _record_lines(node: yaml.Node, at: Pointer, lines: dict[Pointer, int]) -> None:
-    lines[at] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = (*at, str(key.value))
-            _record_lines(value, child, lines)
-            lines[child] = key.start_mark.line + 1  # a field is where its key is, not where its value starts
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _record_lines(item, (*at, i), lines)
+# A spec larger than this, counting every node an alias repeats, is refused before it is built: a 10-line file
+# of nested aliases (a "billion laughs") would otherwise expand to gigabytes.
+MAX_NODES = 1_000_000
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded, computed without expanding (memoised by
+    node); a node that contains itself is refused."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise ValueError("an alias refers to a node that contains it (a recursive document)")
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _record_lines(root: yaml.Node, lines: dict[Pointer, int]) -> None:
+    """Where every node is; a node an alias repeats is followed once (its repeats point at the alias)."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Pointer]] = [(root, ())]
+    while stack:
+        node, at = stack.pop()
+        lines.setdefault(at, node.start_mark.line + 1)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = (*at, str(key.value))
+                lines[child] = key.start_mark.line + 1  # a field is where its key is, not where its value starts
+                stack.append((value, child))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*at, i)) for i, item in enumerate(node.value))
 
 
 def load(path: str | Path) -> Document:
     """Read and parse a spec; every failure becomes a SpecError naming the file."""
     p = Path(path)
     try:
+        if p.is_dir():
+            raise SpecError([SpecIssue(str(p), "", "the spec is a folder, not a file", hint="name the spec file")])
         raw = p.read_bytes()
     except OSError as exc:
         raise SpecError([SpecIssue(str(p), "", f"cannot read the spec: {exc.strerror or exc}")]) from None
@@ -85,19 +127,31 @@ def load(path: str | Path) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError([SpecIssue(str(p), "", f"not UTF-8 at byte {exc.start}")]) from None
+    loader = yaml.SafeLoader(text)  # the JSON subset of YAML means one parser handles both formats
     try:
-        # The JSON subset of YAML means one parser handles both formats.
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is not None:
+            size = _expanded_size(node)
+            if size > MAX_NODES:
+                raise SpecError([SpecIssue(str(p), "", f"the spec expands to more than {MAX_NODES:,} nodes "
+                                           "(YAML aliases repeating aliases)",
+                                           hint="write the repeated parts out, or refer to them with $ref")])
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise SpecError([SpecIssue(str(p), "", f"not valid YAML: {exc}", line)]) from None
+        raise SpecError([SpecIssue(str(p), "", f"not valid YAML: {exc}".splitlines()[0], line)]) from None
+    except ValueError as exc:
+        raise SpecError([SpecIssue(str(p), "", f"not a usable YAML document: {exc}")]) from None
+    except RecursionError:
+        raise SpecError([SpecIssue(str(p), "", "the spec is nested too deep to read")]) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise SpecError([SpecIssue(str(p), "", "the spec must be a mapping (an OpenAPI document)")])
     lines: dict[Pointer, int] = {}
     if node is not None:
-        _record_lines(node, (), lines)
+        _record_lines(node, lines)
     # Hash the parsed content, not the bytes: comments and layout do not change the output.
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     digest = hashlib.sha256(canonical.encode()).hexdigest()

@@ -2,30 +2,67 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import check
-from .errors import SpecError
-from .ir import IR, build
+from .errors import GeneratorBug, SpecError
+from .ir import IR, build, build_collecting
 from .load import Document, load
-from .render import render
+from .render import OPTIONAL_MODULES, render
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC_DIR = ROOT / "spec"
-DEFAULT_OUT = ROOT / "generated"
+ROOT = Path(__file__).resolve().parent.parent  # the toolkit's checkout, when it runs from one
+
+
+class NoDefaultError(LookupError):
+    """An option was left out whose default exists only in the toolkit's checkout; the message names it."""
+
+
+def checkout() -> Path | None:
+    """The toolkit's own checkout (spec/ and pyproject.toml beside generator/), or None when it is installed."""
+    if (ROOT / "spec").is_dir() and (ROOT / "pyproject.toml").is_file():
+        return ROOT
+    return None
 
 
 def default_spec() -> Path:
-    """The one spec in spec/ (several need an explicit --spec)."""
-    found = sorted(p for p in SPEC_DIR.glob("*.yaml") if p.is_file())
+    """The one *.yaml in the checkout's spec/: the default when no spec is named."""
+    root = checkout()
+    if root is None:
+        raise NoDefaultError("no spec named, and the toolkit is installed, not run from its checkout: "
+                             "pass --spec FILE (spec= from Python)")
+    found = sorted(p for p in (root / "spec").glob("*.yaml") if p.is_file())
     if len(found) != 1:
-        from .errors import SpecIssue
-
-        raise SpecError([SpecIssue(str(SPEC_DIR), "", f"expected one *.yaml spec, found {len(found)}",
-                                   hint="name the spec with --spec FILE")])
+        raise NoDefaultError(f"no spec named, and {root / 'spec'} holds {len(found)} *.yaml files, not one: "
+                             "pass --spec FILE (spec= from Python)")
     return found[0]
+
+
+def default_out() -> Path:
+    """The checkout's generated/: the default when no output folder is named."""
+    root = checkout()
+    if root is None:
+        raise NoDefaultError("no output folder named, and the toolkit is installed, not run from its checkout: "
+                             "pass --out DIR (out= from Python)")
+    return root / "generated"
+
+
+def command_default(option: str, cwd: Path | None = None) -> Path:
+    """What a command uses when `option` (--spec or --out) is left out: the checkout's, and only when the
+    current folder is inside the checkout, so a command run elsewhere never reads or writes the toolkit's
+    own files by accident."""
+    root = checkout()
+    value = f"{option} {'FILE' if option == '--spec' else 'DIR'}"
+    if root is None:
+        raise NoDefaultError(f"no {option} given, and the toolkit is installed, not run from its checkout: "
+                             f"pass {value}")
+    if not (cwd or Path.cwd()).resolve().is_relative_to(root):
+        what = "spec" if option == "--spec" else "output folder"
+        raise NoDefaultError(f"no {option} given: the default {what} is the toolkit checkout's ({root}), used "
+                             f"only when run inside it; pass {value}")
+    return default_spec() if option == "--spec" else default_out()
 
 
 @dataclass
@@ -42,12 +79,55 @@ class Result:
 
 
 def compile_spec(spec: str | Path) -> tuple[Document, IR]:
-    """Load, check and build the IR; raises SpecError listing every problem."""
+    """Load, check and build the IR; raises SpecError listing every problem every stage that could run found."""
     doc = load(spec)
     issues = check(doc)
-    if issues:
-        raise SpecError(issues)
-    return doc, build(doc)
+    if not issues:
+        return doc, build(doc)
+    try:  # the IR builder reports what the structural checks cannot see; on a broken document it may not finish
+        _, ctx = build_collecting(doc)
+        known = {i.path for i in issues}  # where a check already spoke, its message is the clearer one
+        issues += [i for i in ctx.issues if i.path not in known]
+    except Exception:  # what the checks found is reported either way
+        pass
+    raise SpecError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
+
+
+def verify(files: dict[str, str]) -> None:
+    """Compile every generated module and import the package with the standard library only (`python -I -S`),
+    before anything is written; raises GeneratorBug naming the module and line that broke."""
+    import subprocess
+    import sys
+    import tempfile
+
+    for name, text in files.items():
+        if name.endswith(".py"):
+            try:
+                compile(text, name, "exec", dont_inherit=True)
+            except SyntaxError as exc:
+                raise GeneratorBug(name, exc.lineno, exc.msg) from None
+    packages = sorted({name.split("/", 1)[0] for name in files})
+    modules = [name[:-3].replace("/", ".") for name in files if name.endswith(".py") and "/" in name
+               and name.rsplit("/", 1)[1][:-3] not in OPTIONAL_MODULES]
+    with tempfile.TemporaryDirectory(prefix="generate-") as tmp:
+        for name, text in files.items():
+            target = Path(tmp) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        code = "import sys; sys.path.insert(0, sys.argv[1])\nfor m in sys.argv[2:]: __import__(m)"
+        try:
+            run = subprocess.run([sys.executable, "-I", "-S", "-c", code, tmp, *packages, *modules],
+                                 capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            raise GeneratorBug(packages[0], None, "importing it did not finish within 60 s") from None
+    if run.returncode != 0:
+        module, line = packages[0], None
+        for frame in re.finditer(r'File "([^"]+)", line (\d+)', run.stderr):
+            path = frame.group(1)
+            if path.startswith(tmp):
+                module, line = Path(path).relative_to(tmp).as_posix(), int(frame.group(2))
+        last = (run.stderr.strip().splitlines() or ["it exited with " + str(run.returncode)])[-1]
+        raise GeneratorBug(module, line, last)
 
 
 def _existing(out: Path, packages: set[str]) -> set[str]:
@@ -61,14 +141,16 @@ def _existing(out: Path, packages: set[str]) -> set[str]:
     return found
 
 
-def generate(spec: str | Path | None = None, out: str | Path = DEFAULT_OUT, check_only: bool = False) -> Result:
-    """Generate the package for `spec` into `out`.
+def generate(spec: str | Path | None = None, out: str | Path | None = None, check_only: bool = False) -> Result:
+    """Generate the package for `spec` into `out` (defaults: the checkout's spec/ and generated/; when
+    the toolkit is installed both must be named, else NoDefaultError).
 
     With check_only nothing is written: the result lists stale and extra files instead.
     """
     doc, ir = compile_spec(spec if spec is not None else default_spec())
     files = render(doc, ir)
-    out_dir = Path(out)
+    verify(files)
+    out_dir = Path(out) if out is not None else default_out()
     result = Result(out_dir, files)
     packages = {name.split("/", 1)[0] for name in files}
     on_disk = _existing(out_dir, packages)

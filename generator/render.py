@@ -1,28 +1,45 @@
-"""Stage 4: IR -> files. One template per kind of output; the model classes come from
-datamodel-code-generator driven through its Python API with the project's own templates."""
+"""Stage 4: IR -> files. One template per kind of output, formatting what the IR decided; spec text reaches the
+code only through `pysource` (one escaping path)."""
 
 from __future__ import annotations
 
+import ast
 import json
-import re
-import warnings
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from . import __version__
-from .ir import IR, EnumProperty, ListProperty, ModelProperty, ScalarProperty, snake
+from . import __version__, pysource
+from .codec import Plan, additional_map, lenient_source, needs_writer, off_path, property_table
+from .ir import (
+    IR,
+    AnyProperty,
+    Enum,
+    EnumProperty,
+    Field,
+    ListProperty,
+    MapProperty,
+    Model,
+    ModelProperty,
+    ScalarProperty,
+    UnionProperty,
+    snake,
+)
+from .ir.xml import xml_shape
 from .load import Document, bundle
 from .render_pydantic import MODULE as PYDANTIC_MODULE
 from .render_pydantic import render_pydantic
+from .runtime._values import MAX_DEPTH
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 RUNTIME = HERE / "runtime"
 # Hand-written, standard-library-only modules copied into every package (the Stainless split:
 # a small tuned core, thin generated layers on top).
-RUNTIME_MODULES = ("_base.py", "_core.py", "_http.py", "_paging.py", "_client.py")
+# Generated modules that import a third-party package (the others use the standard library only).
+OPTIONAL_MODULES = ("strategies", PYDANTIC_MODULE.removesuffix(".py"))
+RUNTIME_MODULES = ("_base.py", "_values.py", "_core.py", "_http.py", "_paging.py", "_client.py")
 
 
 def header(ir: IR) -> str:
@@ -41,137 +58,78 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters["pyrepr"] = _pyrepr
+    env.filters["literal"] = pysource.literal
+    env.filters["pyrepr"] = pysource.literal
+    env.filters["docstring"] = lambda text, indent=0: pysource.docstring(str(text), indent)
+    env.filters["doc_text"] = lambda text: pysource.docstring(str(text))[3:-3].replace("\n", " ")
     env.filters["pointer_token"] = lambda s: str(s).replace("~", "~0").replace("/", "~1")
     env.filters["snake_case"] = snake
     env.filters["add_suffix"] = lambda s, suffix: s + suffix
+    env.filters["off_path"] = off_path
+    env.filters["present"] = lambda p: "v is not UNSET and v is not None" if p.nullable else "v is not UNSET"
+    env.filters["child"] = _child
+    env.filters["lenient_source"] = lenient_source
+    env.filters["model_doc"] = _model_doc
+    env.filters["field_doc"] = _field_doc
+    env.filters["enum_doc"] = _enum_doc
+    env.filters["additional_map"] = additional_map
+    env.filters["property_table"] = property_table
     # isort-style, as ruff's RUF022 wants `__all__`: CONSTANTS, then Classes, then functions.
     env.filters["export_sort"] = lambda names: sorted(
         set(names), key=lambda n: (0 if n.isupper() else 1 if n[:1].isupper() else 2, n)
     )
     env.tests["scalar"] = lambda p: isinstance(p, ScalarProperty)
+    env.tests["union_prop"] = lambda p: isinstance(p, UnionProperty)
     env.tests["enum_prop"] = lambda p: isinstance(p, EnumProperty)
     env.tests["model_prop"] = lambda p: isinstance(p, ModelProperty)
     env.tests["list_prop"] = lambda p: isinstance(p, ListProperty)
+    env.tests["map_prop"] = lambda p: isinstance(p, MapProperty)
+    env.tests["any_prop"] = lambda p: isinstance(p, AnyProperty)
+    env.tests["needs_writer"] = needs_writer
     return env
 
 
-def _pyrepr(value: Any) -> str:
-    """A Python literal for a JSON-like value, double-quoted like the hand-written code."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_pyrepr(k)}: {_pyrepr(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_pyrepr(v) for v in value) + "]"
-    if isinstance(value, tuple):
-        inner = ", ".join(_pyrepr(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
+def _child(at: str, key: str, suffix: str = "") -> str:
+    """The Python expression of a child's JSON Pointer: one literal when the key is one."""
+    if key[:1] in "\"'":
+        return f"{at} + {pysource.string('/' + ast.literal_eval(key) + suffix)}"
+    return f"{at} + \"/\" + {key}" + (f" + {pysource.string(suffix)}" if suffix else "")
 
 
-# ---------------------------------------------------------------- model layer via datamodel-code-generator
-def _datamodel_input(doc: Document, ir: IR) -> dict[str, Any]:
-    """All components as one JSON Schema: datamodel-code-generator reads `$defs`."""
-    everything = bundle(doc, ir.models[0].name)
-    schemas = doc.data["components"]["schemas"]
-    defs: dict[str, Any] = {}
-    for name in schemas:  # spec order, so class order follows the spec
-        defs[name] = _strip_extensions(
-            json.loads(json.dumps(schemas[name]).replace('"#/components/schemas/', '"#/$defs/'))
-        )
-    everything["$defs"] = defs
-    everything.pop("$ref", None)
-    return everything
+def _model_doc(m: Model) -> str:
+    text = m.description or f"The {m.name} object of the spec."
+    if m.name != m.class_name:
+        text += f"\n\nSchema component `{m.name}`."
+    return pysource.docstring(text)
 
 
-def _strip_extensions(node: Any) -> Any:
-    # Our x- keys mean nothing to datamodel-code-generator, and some names clash with its own.
-    if isinstance(node, dict):
-        return {k: _strip_extensions(v) for k, v in node.items() if not k.startswith("x-")}
-    if isinstance(node, list):
-        return [_strip_extensions(v) for v in node]
-    return node
+def _field_doc(f: Field) -> str:
+    parts = [f.description.strip() or "Not described by the spec."]
+    facts = [f"Wire name `{f.wire}`"]
+    p = f.prop
+    if isinstance(p, EnumProperty):
+        facts.append(f"{'an open' if p.open else 'a closed'} value set: " + ", ".join(p.values))
+    elif isinstance(p, ListProperty) and isinstance(p.item, EnumProperty):
+        facts.append("items from the value set: " + ", ".join(p.item.values))
+    constraints = getattr(p, "constraints", None)
+    if constraints is not None and constraints.any:
+        facts.append(constraints.describe())
+    if f.required:
+        facts.append("required")
+    parts.append("; ".join(facts) + ".")
+    return pysource.docstring("\n\n".join(parts))
 
 
-def render_model_classes(doc: Document, ir: IR) -> str:
-    from datamodel_code_generator import generate
-    from datamodel_code_generator.enums import DataModelType, InputFileType
-    from datamodel_code_generator.format import PythonVersion
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = generate(
-            _datamodel_input(doc, ir),
-            input_file_type=InputFileType.JsonSchema,
-            output_model_type=DataModelType.DataclassesDataclass,
-            custom_template_dir=TEMPLATES / "datamodel",
-            snake_case_field=True,
-            capitalise_enum_members=True,
-            disable_timestamp=True,
-            target_python_version=PythonVersion.PY_311,
-            use_union_operator=True,
-            use_standard_collections=True,
-            keep_model_order=True,
-            formatters=[],
-        )
-    assert isinstance(out, str)
-    # Keep the classes; the module's own template writes the header and imports.
-    lines = out.splitlines()
-    start = next(i for i, line in enumerate(lines) if re.match(r"^(@|class )", line))
-    # A schema of only `$defs` gives a root alias nobody uses; drop it.
-    kept = [line for line in lines[start:] if not re.match(r"^\w+: TypeAlias = ", line)]
-    body = re.sub(r"\n{3,}", "\n\n\n", "\n".join(kept)).strip() + "\n"
-    _check_model_layer(body, ir)
-    return body
-
-
-def _check_model_layer(body: str, ir: IR) -> None:
-    """The codec is rendered from the IR; make sure the classes agree with it, field for field."""
-    declared: dict[str, list[str]] = {}
-    current = None
-    for line in body.splitlines():
-        m = re.match(r"^class (\w+)", line)
-        if m:
-            current = declared.setdefault(m.group(1), [])
-            continue
-        m = re.match(r"^    (\w+): .* = UNSET$", line)
-        if m and current is not None:
-            current.append(m.group(1))
-    for model in ir.models:
-        want = [f.attr for f in model.fields]
-        if declared.get(model.name) != want:
-            raise RuntimeError(
-                f"model layer and IR disagree on {model.name}: {declared.get(model.name)} != {want}"
-            )
+def _enum_doc(e: Enum) -> str:
+    text = e.description or f"The {e.name} value set of the spec."
+    text += ("\n\nAn open value set: an unknown value still parses, keeps its text and answers `is_known` "
+             "with False." if e.open else "\n\nA closed value set: any other value is an error.")
+    return pysource.docstring(text)
 
 
 # ---------------------------------------------------------------- files
 def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-
-
-def xml_shape(ir: IR, model: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
-    """How XML text maps back to JSON types: which elements repeat (arrays) and what scalars become.
-
-    A recursive reference stops at an open object (its elements are kept as found).
-    """
-    shape: dict[str, Any] = {}
-    for f in ir.model(model).fields:
-        shape[f.wire] = _prop_shape(ir, f.prop, (*seen, model))
-    return shape
-
-
-def _prop_shape(ir: IR, p: Any, seen: tuple[str, ...]) -> Any:
-    if isinstance(p, ScalarProperty):
-        return p.json_type
-    if isinstance(p, EnumProperty):
-        return "string"
-    if isinstance(p, ModelProperty):
-        return ("object", {} if p.model in seen else xml_shape(ir, p.model, seen))
-    if isinstance(p, ListProperty):
-        return ("array", _prop_shape(ir, p.item, seen))
-    return "string"
 
 
 def render(doc: Document, ir: IR) -> dict[str, str]:
@@ -195,13 +153,17 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
     entries = {op.action: "response" if i == 0 else f"{op.method}_response" for i, op in enumerate(ir.operations)}
     context["response_entries"] = entries
     context["xml"] = {
-        "response_shapes": {op.action: xml_shape(ir, op.response_model) for op in ir.operations},
-        "error_shape": xml_shape(ir, ir.service.error_model),
+        "response_shapes": {op.action: xml_shape(ir.model_index, op.response_model) for op in ir.operations},
+        "error_shape": xml_shape(ir.model_index, ir.service.error_model),
         "error_keys": sorted(error_keys),
         "error_only_keys": sorted(set(error_keys) - response_keys),
     }
     files: dict[str, str] = {}
-    context["model_classes"] = render_model_classes(doc, ir)
+    plan = Plan(ir).prepare()
+    context["plan"] = plan
+    context["plan_patterns"] = bool(plan.patterns)
+    context["recursive"] = any(m.recursive for m in ir.models)
+    context["max_depth"] = MAX_DEPTH
     for template in sorted(p.name for p in TEMPLATES.glob("*.py.jinja")):
         name = template.removesuffix(".jinja")
         files[f"{pkg}/{name}"] = env.get_template(template).render(context)

@@ -109,8 +109,9 @@ def add_arguments(p: argparse.ArgumentParser, argv: Sequence[str] | None = None)
 
         try:
             spec = cli_spec(find_package(_prescan(args)))
-        except (LookupError, ImportError):
-            spec = None  # reported by run(), with the reason
+        except (LookupError, ImportError) as exc:
+            spec = None  # reported by run(), or by the CLI when this package's options are then unknown
+            p.set_defaults(package_problem=str(exc))
     p.epilog = epilog(spec)
     if spec is not None:
         group = p.add_argument_group(f"{spec['action']} parameters")
@@ -350,6 +351,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         return EXIT_USAGE
     if args.watch and (args.timeout is None or args.timeout <= 0 or args.interval is None or args.interval <= 0):
         print("error: --timeout and --interval must be positive", file=err)
+        return EXIT_USAGE
+    if not args.region and not args.endpoint:
+        print("error: no endpoint: pass --region R (its endpoint comes from the spec) or --endpoint URL", file=err)
         return EXIT_USAGE
     params = {o["attr"]: getattr(args, _option_dest(o["attr"])) for o in spec["options"]}
     params = {k: v for k, v in params.items() if v is not None}

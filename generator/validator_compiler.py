@@ -45,6 +45,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
+from .codec import lenient_source
+from .ir.schemas import LenientPolicy
+from .runtime._values import INT_FORMATS
+
 __all__ = ["InvalidSchema", "UnsupportedKeyword", "compile_validators"]
 
 LINE_LENGTH = 110  # the repo's ruff line length: long generated lines are wrapped the way ruff formats them
@@ -73,7 +77,6 @@ ANNOTATIONS = frozenset(
         "deprecated",
         "readOnly",
         "writeOnly",
-        "format",  # an annotation in 2020-12 unless the format-assertion vocabulary is on (jsonschema's default)
         "contentMediaType",  # content keywords are annotations in 2020-12
         "contentEncoding",
         "contentSchema",
@@ -514,6 +517,9 @@ class _Checker:
                 re.compile(value)
             except re.error as exc:
                 raise self.fail(kp, f"pattern does not compile: {exc}") from None
+        elif key == "format":
+            if not isinstance(value, str):
+                raise self.fail(kp, "format must be a string")
         elif key == "$ref":
             if not isinstance(value, str):
                 raise self.fail(kp, "$ref must be a string")
@@ -571,6 +577,7 @@ class _Compiler:
         "type": (None, "_kw_type"),  # emitted first by `subschema`, with the coercion of lenient drift
         "const": (None, "_kw_const"),
         "enum": (None, "_kw_enum"),
+        "format": ("number", "_kw_format"),  # int32 / int64 are ranges; other formats are annotations
         "minimum": ("number", "_kw_minimum"),
         "maximum": ("number", "_kw_maximum"),
         "exclusiveMinimum": ("number", "_kw_exclusive_minimum"),
@@ -590,7 +597,7 @@ class _Compiler:
         "oneOf": (None, "_kw_one_of"),
     }
 
-    def __init__(self, entries: list[_Entry], policy: _Policy) -> None:
+    def __init__(self, entries: list[_Entry], policy: LenientPolicy) -> None:
         self.entries = entries
         self.policy = policy
         self.sites: dict[tuple[str, str, int], int] = {}
@@ -656,9 +663,12 @@ class _Compiler:
 
     # ------------------------------------------------------------------------------ structure
 
-    def function(self, name: str, comment: str, ctx: _Ctx, schema: object) -> None:
+    def function(self, name: str, comment: str, ctx: _Ctx, schema: object, recursive: bool = False) -> None:
         body = self.subschema(ctx, schema)
-        out = [f"# {comment}", f"def {name}(x: object, lax: bool) -> _L | None:"]
+        out = [f"# {comment}", f"def {name}(x: object, lax: bool, d: int) -> _L | None:"]
+        if recursive:  # it refers back to itself: bounded, so no document exhausts the stack
+            out.append("    if d > _v.MAX_DEPTH:")
+            out.append("        return _too_deep(x)")
         only = body[0] if len(body) == 1 else None
         if (
             isinstance(only, _If)
@@ -677,10 +687,12 @@ class _Compiler:
 
     def compile(self) -> None:
         for entry in self.entries:
+            recursive = _recursive_defs(entry)
             for name, schema in entry.defs.items():
                 ptr = f"/$defs/{_esc(name)}"
                 ctx = _Ctx(entry, "x", (), 0, ptr)
-                self.function(self.def_funcs[(entry.index, name)], f"{entry.name}: #{ptr}", ctx, schema)
+                self.function(self.def_funcs[(entry.index, name)], f"{entry.name}: #{ptr}", ctx, schema,
+                              name in recursive)
             ctx = _Ctx(entry, "x", (), 0, "")
             self.function(f"_e{entry.index}", f"{entry.name}: the root schema", ctx, entry.schema)
 
@@ -771,6 +783,15 @@ class _Compiler:
             _If(_atom(f"{ctx.var} {op} {_pylit(limit)}"), [self.error(ctx, keyword, f"{shown} {limit!r}")])
         ]
 
+    def _kw_format(self, ctx: _Ctx, fmt: Any, schema: dict[str, Any]) -> list[_Stmt]:
+        bounds = INT_FORMATS.get(fmt)
+        if bounds is None:
+            return []
+        lo, hi = bounds
+        name = self.const("F", f"_v.INT_FORMATS[{_pystr(fmt)}]")  # the range lives in the shared runtime
+        fails = _atom(f"not {name}[0] <= {ctx.var} <= {name}[1]")
+        return [_If(fails, [self.error(ctx, "format", f"an {fmt} integer ({lo} to {hi})")])]
+
     def _kw_minimum(self, ctx: _Ctx, limit: Any, schema: dict[str, Any]) -> list[_Stmt]:
         return self._bound(ctx, "minimum", "<", limit, "a number >=")
 
@@ -853,7 +874,8 @@ class _Compiler:
 
     def _call(self, ctx: _Ctx, fn: str) -> _If:
         merge = _Call("e", "_merge", ["e", "r", ctx.segs_list])
-        return _If(_atom(f"(r := {fn}({ctx.var}, lax)) is not None"), [merge])
+        depth = f"d + {len(ctx.segs)}" if ctx.segs else "d"
+        return _If(_atom(f"(r := {fn}({ctx.var}, lax, {depth})) is not None"), [merge])
 
     def _kw_all_of(self, ctx: _Ctx, subs: list[Any], schema: dict[str, Any]) -> list[_Stmt]:
         out: list[_Stmt] = []
@@ -880,7 +902,7 @@ class _Compiler:
         if len(subs) == 1 and masks[0] == ALL:  # one branch accepting every type: it is the branch
             return self.subschema(ctx.same(ptrs[0]), subs[0])
         out: list[_Stmt] = []
-        if self.policy.coercible(union):
+        if _coercible(self.policy, union):
             lax_site = self.site("type", _type_names(union), union)
             coerce = _Call(f"{v}, e", "_lax", [v, "e", ctx.segs_list, str(lax_site)])
             out.append(_If(_and(_atom("lax"), _atom(f"type({v}) is str")), [coerce]))
@@ -914,7 +936,8 @@ class _Compiler:
             "\n".join([f"{tname}: tuple[_Branch, ...] = ("] + [f"    {t}," for t in table] + [")"])
         )
         merge = _Call("e", "_merge", ["e", "r", ctx.segs_list])
-        out.append(_If(_atom(f"(r := _comb({v}, lax, {site}, {tname})) is not None"), [merge]))
+        depth = f"d + {len(ctx.segs)}" if ctx.segs else "d"
+        out.append(_If(_atom(f"(r := _comb({v}, lax, {depth}, {site}, {tname})) is not None"), [merge]))
         return out
 
 
@@ -968,67 +991,46 @@ def _is_leaf(schema: object) -> bool:
 
 # ------------------------------------------------------------------------------------------- policy
 
-_TRUE_WORDS = frozenset({"true", "1", "yes", "y", "on", "t"})
-_FALSE_WORDS = frozenset({"false", "0", "no", "n", "off", "f"})
+def _coercible(policy: LenientPolicy, mask: int) -> bool:
+    """Whether some string could stand for a value of one of these types (and strings are not allowed)."""
+    if mask & STRING:
+        return False
+    return bool(
+        (mask & _NUMERIC and policy.integer_from_string)
+        or (mask & BOOLEAN and policy.booleans)
+        or (mask & NULL and policy.nulls)
+    )
 
 
-@dataclass(frozen=True)
-class _Policy:
-    integer_from_string: bool
-    boolean_from_string: dict[str, bool]
-    null_from_string: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, lenient: dict[str, Any]) -> _Policy:
-        known = {"integer_from_string", "boolean_from_string", "null_from_string"}
-        unknown = sorted(set(lenient) - known)
-        if unknown:
-            raise InvalidSchema("", f"unknown lenient policy entries {unknown}", "lenient")
-        ints = lenient.get("integer_from_string", False)
-        if not isinstance(ints, bool):
-            raise InvalidSchema("/integer_from_string", "must be a boolean", "lenient")
-        bools: dict[str, bool] = {}
-        for word in lenient.get("boolean_from_string") or []:
-            if not isinstance(word, str):
-                raise InvalidSchema("/boolean_from_string", "must be a list of strings", "lenient")
-            if word.lower() in _TRUE_WORDS:
-                bools[word] = True
-            elif word.lower() in _FALSE_WORDS:
-                bools[word] = False
-            else:
-                raise InvalidSchema(
-                    "/boolean_from_string", f"cannot tell whether {word!r} is true or false", "lenient"
-                )
-        nulls = lenient.get("null_from_string") or []
-        if not all(isinstance(w, str) for w in nulls):
-            raise InvalidSchema("/null_from_string", "must be a list of strings", "lenient")
-        return cls(ints, bools, tuple(nulls))
-
-    def coercible(self, mask: int) -> bool:
-        """Whether some string could stand for a value of one of these types (and strings are not allowed)."""
-        if mask & STRING:
-            return False
-        return bool(
-            (mask & _NUMERIC and self.integer_from_string)
-            or (mask & BOOLEAN and self.boolean_from_string)
-            or (mask & NULL and self.null_from_string)
-        )
-
-    def source(self) -> list[str]:
-        out = [f"_INT_FROM_STR = {self.integer_from_string!r}"]
-        if self.boolean_from_string:
-            out.append("_BOOL_FROM_STR: dict[str, bool] = {")
-            out.extend(f"    {_pystr(k)}: {v!r}," for k, v in self.boolean_from_string.items())
-            out.append("}")
-        else:
-            out.append("_BOOL_FROM_STR: dict[str, bool] = {}")
-        if self.null_from_string:
-            out.append("_NULL_FROM_STR: set[str] = {")
-            out.extend(f"    {_pystr(k)}," for k in self.null_from_string)
-            out.append("}")
-        else:
-            out.append("_NULL_FROM_STR: set[str] = set()")
-        return out
+def _recursive_defs(entry: _Entry) -> set[str]:
+    """The definitions that can reach themselves through `$ref`s: their depth is bounded at run time."""
+    edges: dict[str, set[str]] = {}
+    for name, schema in entry.defs.items():
+        found: set[str] = set()
+        stack: list[object] = [schema]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                    found.add(unquote(ref[len("#/$defs/") :]).replace("~1", "/").replace("~0", "~"))
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        edges[name] = found
+    out = set()
+    for start in edges:
+        seen: set[str] = set()
+        todo = list(edges[start])
+        while todo:
+            node = todo.pop()
+            if node == start:
+                out.add(start)
+                break
+            if node not in seen and node in edges:
+                seen.add(node)
+                todo.extend(edges[node])
+    return out
 
 
 # ------------------------------------------------------------------------------------------ runtime
@@ -1062,15 +1064,15 @@ class Issue:
 # found, severity, message. Functions return None when they found nothing: no path is built on the happy path.
 _Raw: TypeAlias = tuple[list[str | int], str, str, str, str, str]
 _L: TypeAlias = list[_Raw]
-_Branch: TypeAlias = tuple[int, Callable[[object, bool], _L | None]]
+_Branch: TypeAlias = tuple[int, Callable[[object, bool, int], _L | None]]
 
-_NULL = 1
-_BOOLEAN = 2
-_OBJECT = 4
-_ARRAY = 8
-_NUMBER = 16
-_STRING = 32
-_INTEGER = 64
+_NULL = _v.NULL
+_BOOLEAN = _v.BOOLEAN
+_OBJECT = _v.OBJECT
+_ARRAY = _v.ARRAY
+_NUMBER = _v.NUMBER
+_STRING = _v.STRING
+_INTEGER = _v.INTEGER
 _JSON_TYPES: dict[type, int] = {
     str: _STRING,
     int: _NUMBER | _INTEGER,
@@ -1081,8 +1083,7 @@ _JSON_TYPES: dict[type, int] = {
     type(None): _NULL,
 }
 _M = object()  # a missing property
-_INT_RE = re.compile("-?[0-9]+")
-_INT64 = (-(2**63), 2**63 - 1)
+_desc = _v.describe
 
 
 def _jt(x: object) -> int:
@@ -1090,26 +1091,6 @@ def _jt(x: object) -> int:
     if type(x) is float and x.is_integer():
         return _NUMBER | _INTEGER
     return _JSON_TYPES.get(type(x), 0)
-
-
-def _desc(x: object) -> str:
-    """A short description of a value for `Issue.found`."""
-    if x is None:
-        return "null"
-    if type(x) is bool:
-        return f"boolean {str(x).lower()}"
-    if type(x) is int or type(x) is float:
-        text = repr(x)
-        kind = "integer" if type(x) is int else "number"
-        return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
-    if type(x) is str:
-        text = repr(x)
-        return f"string {text if len(text) <= 60 else text[:56] + '...' + text[0]}"
-    if type(x) is list:
-        return f"array of {len(x)} item{'' if len(x) == 1 else 's'}"
-    if type(x) is dict:
-        return f"object with {len(x)} propert{'y' if len(x) == 1 else 'ies'}"
-    return f"non-JSON value of type {type(x).__name__}"
 
 
 def _add(
@@ -1132,25 +1113,12 @@ def _miss(e: _L | None, segs: list[str | int], site: int) -> _L:
     return _add(e, segs, keyword, expected, "missing", "error", f"Required {expected} is missing.")
 
 
-def _drift(x: str, mask: int) -> tuple[bool, object]:
-    """The value a string stands for under the lenient policy, if any."""
-    if mask & (_NUMBER | _INTEGER) and _INT_FROM_STR and _INT_RE.fullmatch(x):
-        n = int(x)
-        if _INT64[0] <= n <= _INT64[1]:
-            return True, n
-    if mask & _BOOLEAN and x in _BOOL_FROM_STR:
-        return True, _BOOL_FROM_STR[x]
-    if mask & _NULL and x in _NULL_FROM_STR:
-        return True, None
-    return False, x
-
-
 def _lax(x: object, e: _L | None, segs: list[str | int], site: int) -> tuple[object, _L | None]:
     """Lenient mode: replace a drifted string by the value it stands for, with a warning."""
     keyword, expected, mask = _SITES[site]
-    if type(x) is str and not mask & _STRING:
-        ok, value = _drift(x, mask)
-        if ok:
+    if type(x) is str:
+        value = _LAX.read(x, mask)
+        if value is not _v.NOT_DRIFT:
             found = _desc(x)
             message = f"Expected {expected}, found {found}; accepted as {_desc(value)} (lenient)."
             return value, _add(e, segs, keyword, expected, found, "warning", message)
@@ -1162,9 +1130,9 @@ def _type(x: object, e: _L | None, segs: list[str | int], site: int, lax: bool) 
     keyword, expected, mask = _SITES[site]
     if mask & _INTEGER and type(x) is float and x.is_integer():
         return x, e
-    if lax and type(x) is str and not mask & _STRING:
-        ok, value = _drift(x, mask)
-        if ok:
+    if lax and type(x) is str:
+        value = _LAX.read(x, mask)
+        if value is not _v.NOT_DRIFT:
             found = _desc(x)
             message = f"Expected {expected}, found {found}; accepted as {_desc(value)} (lenient)."
             return value, _add(e, segs, keyword, expected, found, "warning", message)
@@ -1194,6 +1162,11 @@ def _extra(
     return e if e is not None else []
 
 
+def _too_deep(x: object) -> _L:
+    message = f"Nested deeper than {_v.MAX_DEPTH} levels where the schema refers back to itself; not read."
+    return [([], "depth", f"at most {_v.MAX_DEPTH} levels", _desc(x), "error", message)]
+
+
 def _merge(e: _L | None, r: _L, segs: list[str | int]) -> _L:
     """Adopt the issues of a call on a child value, prefixing their paths with the child's segments."""
     if segs:
@@ -1209,16 +1182,16 @@ def _has_error(r: _L | None) -> bool:
     return r is not None and any(issue[4] == "error" for issue in r)
 
 
-def _comb(x: object, lax: bool, site: int, branches: tuple[_Branch, ...]) -> _L | None:
+def _comb(x: object, lax: bool, d: int, site: int, branches: tuple[_Branch, ...]) -> _L | None:
     """anyOf/oneOf with branches whose types overlap: descend when only one branch takes the value's type."""
     keyword, expected, one = _SITES[site]
     t = _jt(x)
     fits = [fn for mask, fn in branches if mask & t]
     if len(fits) == 1:
-        return fits[0](x, lax)
+        return fits[0](x, lax, d)
     passed: list[_L | None] = []
     for fn in fits:
-        r = fn(x, lax)
+        r = fn(x, lax, d)
         if not _has_error(r):
             passed.append(r)
             if not one:
@@ -1295,15 +1268,20 @@ def _identifier(name: str) -> str:
     return ident
 
 
-def compile_validators(schemas: dict[str, dict[str, Any]], lenient: dict[str, Any], header: str) -> str:
+def compile_validators(
+    schemas: dict[str, dict[str, Any]],
+    policy: LenientPolicy,
+    header: str,
+    values_import: str = "from . import _values as _v",
+) -> str:
     """Compile entry-point schemas into the source of a validator module (see the module docstring).
 
     `schemas` maps entry-point names to self-contained Draft 2020-12 schemas (the first one is `validate`);
-    `lenient` is the spec's lenient policy; `header` is a comment block put first. Raises
+    `policy` is the spec's lenient policy as the IR decided it; `header` is a comment block put first;
+    `values_import` binds `_v` to the runtime module `_values` (the rules the models share). Raises
     `UnsupportedKeyword` for any keyword it does not implement and `InvalidSchema` for malformed ones."""
     if not schemas:
         raise ValueError("at least one entry-point schema is needed")
-    policy = _Policy.parse(lenient)
     entries: list[_Entry] = []
     idents: dict[str, str] = {}
     for index, (name, schema) in enumerate(schemas.items()):
@@ -1325,10 +1303,13 @@ def compile_validators(schemas: dict[str, dict[str, Any]], lenient: dict[str, An
         out.append(head)
     out.append(_DOC)
     out.append("")
-    out.append("import re")
+    if compiler.uses_re:
+        out.append("import re")
     out.append("from collections.abc import Callable")
     out.append("from dataclasses import dataclass")
     out.append("from typing import TypeAlias")
+    out.append("")
+    out.append(values_import)
     out.append("")
     out.append("__all__ = [")
     out.extend(f"    {_pystr(n)}," for n in ["VALIDATORS", "Issue", "validate", *sorted(publics)])
@@ -1336,8 +1317,8 @@ def compile_validators(schemas: dict[str, dict[str, Any]], lenient: dict[str, An
     out.append(_RUNTIME.rstrip("\n"))
     out.append("")
     out.append("")
-    out.append("# The spec's lenient policy.")
-    out.extend(policy.source())
+    out.append("# The spec's lenient policy (x-service.lenient), applied by the runtime the models share.")
+    out.extend(lenient_source(policy).splitlines())
     out.append("")
     out.append(
         "# Issue sites: (keyword, expected, types bit set for `type` / open flag for `enum` / one for oneOf)."
@@ -1375,7 +1356,7 @@ def compile_validators(schemas: dict[str, dict[str, Any]], lenient: dict[str, An
                 "",
                 f"def {public}(document: object, strict: bool = False) -> list[Issue]:",
                 f'    """All issues of `document` against the {_pystr(entry.name)[1:-1]} schema, in document order."""',
-                f"    raw = _e{entry.index}(document, not strict)",
+                f"    raw = _e{entry.index}(document, not strict, 0)",
                 "    return [] if raw is None else _finish(document, raw)",
             ]
         )

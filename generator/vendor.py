@@ -90,7 +90,7 @@ def load_source(explicit: str | None) -> Source:
     """The generated package to copy: its files and the spec hash it was generated from."""
     from .traffic import find_package
 
-    name = find_package(explicit)
+    name = find_package(explicit, "--source")
     found = importlib.util.find_spec(name)
     if found is None or not found.submodule_search_locations:
         raise LookupError(f"{name!r} is not an importable package")
@@ -129,12 +129,12 @@ def spec_drift(source: Source) -> str | None:
         return None
     try:
         digest = load(default_spec()).digest
-    except SpecError:
+    except (SpecError, LookupError):
         return None
     if digest == source.spec_sha256:
         return None
     return (f"{source.folder} was generated from spec {source.spec_sha256[:12]}, but the spec is now "
-            f"{digest[:12]}: run `{toolkit_command()} generate` first")
+            f"{digest[:12]}: run `{toolkit_command()} generate` in {root} first")
 
 
 # ---------------------------------------------------------------- the stamp
@@ -168,7 +168,7 @@ def _default_source() -> str | None:
     from .traffic import find_package
 
     try:
-        return find_package(None)
+        return find_package(None, "--source")
     except LookupError:
         return None
 
@@ -308,8 +308,15 @@ def write(into: Path, name: str, source: Source, *, force: bool = False) -> Path
     return target
 
 
-def valid_name(name: str) -> bool:
-    return name.isidentifier() and not keyword.iskeyword(name)
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name the copy, or None. A copy named like a standard-library module would shadow
+    it for every import wherever DIR is on the import path; `__init__` and other dunder names are not
+    package names at all."""
+    if not name.isidentifier() or keyword.iskeyword(name) or (name.startswith("__") and name.endswith("__")):
+        return "is not a valid Python package name (letters, digits, _; not a keyword or __dunder__)"
+    if name in sys.stdlib_module_names:
+        return "is a standard-library module: a copy by that name would shadow it; pick another name"
+    return None
 
 
 # ---------------------------------------------------------------- the command
@@ -322,10 +329,14 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         print(f"error: {exc}", file=err)
         return 2
     name = args.package or source.name
-    if not valid_name(name):
-        print(f"error: --package {name!r} is not a valid Python package name (letters, digits, _)", file=err)
+    problem = name_problem(name)
+    if problem:
+        print(f"error: --package {name!r} {problem}", file=err)
         return 2
     into = Path(args.into)
+    if into.exists() and not into.is_dir():
+        print(f"error: --into {into}: not a folder", file=err)
+        return 2
     if args.check:
         return _report(check(into, name, source), name, into, source, args.format, out, err)
     hits = absolute_imports(source.files, source.name)
@@ -346,8 +357,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             return 1
     try:
         target = write(into, name, source, force=args.force)
-    except (FileExistsError, OSError) as exc:
+    except FileExistsError as exc:
         print(f"error: {exc}", file=err)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {exc.filename or into / name}: {exc.strerror or exc}", file=err)
         return 2
     if args.format == "json":
         out.write(json.dumps({"ok": True, "target": str(target), "package": name, "source": source.name,
@@ -358,8 +372,20 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     return 0
 
 
-def _report(report: Report, name: str, into: Path, source: Source, fmt: str, out: TextIO, err: TextIO) -> int:
+def fix(report: Report, name: str, into: Path, source: Source) -> str:
+    """The command that makes the copy up to date, as it must be run: with --force when it would throw
+    away local edits (vendoring refuses that otherwise), after regenerating when the source is stale."""
     revendor, _ = commands(into, name, source)
+    if report.modified or report.missing or report.extra:
+        revendor += " --force"
+    drift = spec_drift(source)
+    if drift:
+        revendor = f"{toolkit_command()} generate (in {Path(__file__).resolve().parent.parent}), then {revendor}"
+    return revendor
+
+
+def _report(report: Report, name: str, into: Path, source: Source, fmt: str, out: TextIO, err: TextIO) -> int:
+    revendor = fix(report, name, into, source)
     if fmt == "json":
         doc: dict[str, Any] = {"ok": report.clean, **report.__dict__}
         if not report.clean:
@@ -378,5 +404,7 @@ def _report(report: Report, name: str, into: Path, source: Source, fmt: str, out
     for kind in ("modified", "missing", "extra"):
         for path in getattr(report, kind):
             out.write(f"{report.target}: {kind}: {path}\n")
-    print(f"re-vendor with: {revendor}", file=err)
+    edited = report.modified or report.missing or report.extra
+    print(f"re-vendor with: {revendor}" + ("  (--force discards the local edits: move them into the spec first)"
+                                           if edited else ""), file=err)
     return 1

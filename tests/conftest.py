@@ -39,6 +39,55 @@ def import_fresh(out: Path, package: str) -> ModuleType:
         sys.path.remove(str(out))
 
 
+# The spec corpus: the main spec, the made-up second API, and the specs under tests/specs/ (one per family:
+# odd names, schema shapes, paging and waiters). Name -> spec file.
+SPECS_DIR = ROOT / "tests" / "specs"
+_CORPUS_FILES: dict[str, Path] = {"dts": SPEC_DIR / "dts-precheck.yaml", "shapes": SPECS_DIR / "shapes.yaml"}
+
+
+def _actions(path: Path) -> list[str]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [op.get("x-rpc", {}).get("action") or op["operationId"] for item in data["paths"].values()
+            for verb, op in item.items() if verb in ("get", "post")]
+
+
+def _widgets_spec() -> Path:
+    import tempfile
+
+    from other_api import OTHER_SPEC
+
+    path = Path(tempfile.mkdtemp(prefix="widgets-")) / "widgets.yaml"
+    path.write_text(OTHER_SPEC, encoding="utf-8")
+    return path
+
+
+CORPUS: dict[str, list[str]] = {name: _actions(path) for name, path in _CORPUS_FILES.items()}
+CORPUS["widgets"] = ["ListWidgets"]
+_PACKAGES: dict[str, ModuleType] = {}
+
+
+def corpus_package(name: str) -> ModuleType:
+    """The package generated from a corpus spec (once per test process); the main spec's is the committed one."""
+    if name not in _PACKAGES:
+        if name == "dts":
+            import dts_precheck
+
+            _PACKAGES[name] = dts_precheck
+        else:
+            import tempfile
+
+            from generator import generate
+
+            spec = _widgets_spec() if name == "widgets" else _CORPUS_FILES[name]
+            out = Path(tempfile.mkdtemp(prefix=f"corpus-{name}-"))
+            result = generate(spec, out)
+            package = sorted({f.split("/", 1)[0] for f in result.files})[0]
+            _PACKAGES[name] = import_fresh(out, package)
+    return _PACKAGES[name]
+
+
 @pytest.fixture(scope="session")
 def main_spec() -> Path:
     from generator.pipeline import default_spec

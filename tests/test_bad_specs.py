@@ -153,3 +153,43 @@ def test_keyword_the_validator_compiler_cannot_compile(tmp_path: Path) -> None:
     assert len(problems) == 1
     assert problems[0].startswith("/components/schemas/Widget/properties/Tags/uniqueItems | ")
     assert "uniqueItems" in problems[0]
+
+
+ALIAS_BOMB = "\n".join(
+    [f"a0: &a0 [{', '.join(['lol'] * 9)}]"]
+    + [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 10)]
+) + "\n"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (ALIAS_BOMB, "expands to more than 1,000,000 nodes"),
+    ("a: &a [*a]\n", "an alias refers to a node that contains it"),
+    ("x: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deep"),
+])
+def test_hostile_yaml_is_refused_in_bounded_time_and_memory(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(content, encoding="utf-8")
+    code = ("import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"  # a runaway would die, not pass
+            "from generator.cli import main\n"
+            "sys.exit(main(['generate', '--spec', sys.argv[1], '--out', sys.argv[2]]))\n")
+    run = subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "out")], capture_output=True,
+                         text=True, timeout=60, cwd=ROOT)
+    assert run.returncode == 2, run.stderr
+    assert message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_ref_cycles_are_named_and_everything_else_is_reported_with_them(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["components"]["schemas"]["A"] = {"$ref": "#/components/schemas/B"}
+        d["components"]["schemas"]["B"] = {"$ref": "#/components/schemas/A"}
+        d["components"]["parameters"] = {"P": {"$ref": "#/components/parameters/P"}}
+        _op(d)["parameters"].append({"$ref": "#/components/parameters/P"})
+        _op(d)["x-pagination"]["items_field"] = "Gadgets"  # an IR problem, reported in the same run
+
+    problems = _problems(_spec(tmp_path, change))
+    cycles = [p for p in problems if "$ref cycle" in p]
+    assert any("#/components/schemas/A -> #/components/schemas/B" in p or
+               "#/components/schemas/B -> #/components/schemas/A" in p for p in cycles), problems
+    assert any("#/components/parameters/P -> #/components/parameters/P" in p for p in cycles), problems
+    assert any("names response field 'Gadgets'" in p for p in problems), problems

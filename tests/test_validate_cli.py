@@ -108,8 +108,8 @@ def test_error_bodies_are_recognised(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("empty.json", b"", "empty file"),
-        ("blank.json", b"  \n", "empty file"),
+        ("empty.json", b"", "the file is empty"),
+        ("blank.json", b"  \n", "the file is empty"),
         ("latin1.json", b'{"JobName": "\xe9"}', "not UTF-8"),
         ("truncated.json", SAMPLE.read_bytes()[:200], "not valid JSON"),
         ("deep.json", b"[" * 10_000 + b"]" * 10_000, "nested too deep"),
@@ -133,7 +133,9 @@ def test_bom_is_a_warning_and_the_document_is_still_checked(tmp_path: Path) -> N
     path.write_bytes(b"\xef\xbb\xbf" + SAMPLE.read_bytes())
     result = run(str(path), "--format", "json")
     found, _ = findings(result)
-    assert [(f["severity"], f["keyword"]) for f in found] == [("warning", "input")]
+    assert [(f["severity"], f["keyword"]) for f in found] == [("warning", "encoding")]
+    assert "UTF-8 with a byte order mark" in found[0]["message"]
+    assert "could not be read" not in found[0]["hint"] and "read anyway" in found[0]["hint"]
     assert result.returncode == 0
 
 
@@ -202,10 +204,13 @@ def test_xml_responses_and_xml_error_bodies(tmp_path: Path) -> None:
 
 
 def test_billion_laughs_fails_fast_and_fetches_nothing(tmp_path: Path) -> None:
+    from dts_precheck import _spec
+
+    r = _spec.RESPONSE_ROOT  # the operation's own root: the document is read, and the DOCTYPE refused
     lol = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    (tmp_path / "lol.xml").write_text(f'<?xml version="1.0"?><!DOCTYPE r [{lol}]><r>&l9;</r>')
-    (tmp_path / "ext.xml").write_text('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM '
-                                      '"http://127.0.0.1:9/secret">]><r>&x;</r>')
+    (tmp_path / "lol.xml").write_text(f'<?xml version="1.0"?><!DOCTYPE {r} [{lol}]><{r}>&l9;</{r}>')
+    (tmp_path / "ext.xml").write_text(f'<?xml version="1.0"?><!DOCTYPE {r} [<!ENTITY x SYSTEM '
+                                      f'"http://127.0.0.1:9/secret">]><{r}>&x;</{r}>')
     started = time.monotonic()
     result = run(str(tmp_path), "--format", "json")
     found, _ = findings(result)

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = "generated/dts_precheck"
 # The tests a mutant runs against: everything that runs in-process and fast.
 SUITE = [
+    "tests/test_contract.py",
     "tests/test_models.py",
     "tests/test_properties.py",
     "tests/test_client.py",
@@ -87,6 +88,15 @@ MUTANTS = [
            r"            if replay is not None:\n", "            if False:\n"),
     Mutant("chunked body keeps the chunk-size lines", "generator/runtime/_http.py",
            r"parts\.append\(self\.exact\(size\)\)", "parts.append(size_text.encode() + self.exact(size))"),
+    # Models and validators disagreeing, one side at a time (the contract of tests/test_contract.py).
+    Mutant("models let an int32 overflow pass, validators do not", f"{PKG}/models.py",
+           r"v > 2147483647", "v > 4294967295", count=0),
+    Mutant("validators let an int32 overflow pass, models do not", f"{PKG}/validators.py",
+           r'_v\.INT_FORMATS\["int32"\]', '_v.INT_FORMATS["int64"]'),
+    Mutant("models forget a missing required property, validators do not", "generator/runtime/_base.py",
+           r'    co\.append\(Note\(path, "wrong_type", UNSET, None, f"required property', '    return None  # ('),
+    Mutant("validators read no lenient drift, models do", f"{PKG}/validators.py",
+           r"value = _LAX\.read\(x, mask\)", "value = _v.NOT_DRIFT", count=2),
 ]
 
 

@@ -8,15 +8,14 @@ Copied verbatim into every generated package, so it may use the standard library
 from __future__ import annotations
 
 import enum
-import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, Self
+
+from ._values import INTEGER, MAX_DEPTH, NOT_DRIFT, Lenient, describe, type_names
 
 __all__ = [
     "UNSET",
     "ClientError",
-    "Lenient",
     "Note",
     "OpenStrEnum",
     "PaginationError",
@@ -157,108 +156,59 @@ def escape_pointer(token: str) -> str:
 
 
 # ---------------------------------------------------------------- the slow paths of generated decoders
-# Generated code tests the expected type inline and calls these only when a value is off the happy path.
-_INTEGER = re.compile(r"-?[0-9]+")
+# Generated code tests the expected class inline and calls these only off the happy path. What counts as
+# drift, how deep recursion goes and how values are described is decided in `_values`, for models and
+# validators alike.
 
 
-@dataclass(frozen=True)
-class Lenient:
-    """The type drift a spec allows in lenient mode (x-service.lenient)."""
-
-    integer_from_string: bool = False
-    boolean_from_string: Iterable[str] = ()
-    null_from_string: Iterable[str] = ()
-    booleans: Mapping[str, bool] = field(init=False)
-    nulls: frozenset[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "booleans", {s: s.lower() == "true" for s in self.boolean_from_string})
-        object.__setattr__(self, "nulls", frozenset(self.null_from_string))
-
-
-_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
-
-
-def json_type(value: object) -> str:
-    return "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
-
-
-def wrong(value: Any, path: str, key: str, expected: str, co: list[Note]) -> Any:
-    """Keep a value of the wrong type as it is (nothing is lost) and say so."""
+def off(policy: Lenient, value: Any, path: str, key: str, co: list[Note], accepts: int) -> Any:
+    """A value whose class the field does not take as it is: an integral float where an integer is expected
+    (JSON Schema's integer: read as int, no note), lenient drift (read, a `coerced` note), or a wrong type
+    (kept as found, a `wrong_type` note)."""
+    if value.__class__ is float and accepts & INTEGER and value.is_integer():
+        return int(value)
+    if value.__class__ is str:
+        became = policy.read(value, accepts)
+        if became is not NOT_DRIFT:
+            co.append(Note(path + "/" + key, "coerced", value, became,
+                           f"read the string {value!r:.60} as {describe(became)}"))
+            return became
     co.append(Note(path + "/" + key, "wrong_type", value, None,
-                   f"expected {expected}, found {json_type(value)} {value!r:.60}"))
+                   f"expected {type_names(accepts)}, found {describe(value)}"))
     return value
 
 
-def _null_or_wrong(lenient: Lenient, value: Any, path: str, key: str, co: list[Note], nullable: bool,
-                   expected: str) -> Any:
-    if nullable and value.__class__ is str and value in lenient.nulls:
-        co.append(Note(path + "/" + key, "coerced", value, None, f"read the string {value!r} as null"))
-        return None
-    return wrong(value, path, key, expected, co)
+def broken(value: Any, path: str, key: str, co: list[Note], expected: str) -> Any:
+    """A value of the right type that breaks a constraint (length, pattern, range, a closed value set):
+    kept as found, with a `wrong_type` note (strict mode rejects it, lenient mode keeps it)."""
+    co.append(Note(path + "/" + key, "wrong_type", value, None, f"expected {expected}, found {describe(value)}"))
+    return value
 
 
-def string(lenient: Lenient, value: Any, path: str, key: str, co: list[Note], nullable: bool) -> Any:
-    return wrong(value, path, key, "string", co)
+def missing(path: str, key: str, co: list[Note]) -> None:
+    """A required property is absent: noted at the object, where JSON Schema reports it."""
+    co.append(Note(path, "wrong_type", UNSET, None, f"required property {key!r} is missing"))
 
 
-def integer(lenient: Lenient, value: Any, path: str, key: str, co: list[Note], nullable: bool) -> Any:
-    if value.__class__ is float and value.is_integer():
-        return value  # JSON Schema counts 1.0 as an integer; keep the exact value
-    if value.__class__ is str and lenient.integer_from_string and _INTEGER.fullmatch(value.strip()):
-        co.append(Note(path + "/" + key, "coerced", value, int(value), f"read the string {value!r} as an integer"))
-        return int(value)
-    return _null_or_wrong(lenient, value, path, key, co, nullable, "integer")
-
-
-def number(lenient: Lenient, value: Any, path: str, key: str, co: list[Note], nullable: bool) -> Any:
-    if value.__class__ is int:
-        return value
-    if value.__class__ is str and lenient.integer_from_string and _INTEGER.fullmatch(value.strip()):
-        co.append(Note(path + "/" + key, "coerced", value, int(value), f"read the string {value!r} as a number"))
-        return int(value)
-    return _null_or_wrong(lenient, value, path, key, co, nullable, "number")
-
-
-def boolean(lenient: Lenient, value: Any, path: str, key: str, co: list[Note], nullable: bool) -> Any:
-    if value.__class__ is str and value in lenient.booleans:
-        became = lenient.booleans[value]
-        co.append(Note(path + "/" + key, "coerced", value, became, f"read the string {value!r} as {became}"))
-        return became
-    return _null_or_wrong(lenient, value, path, key, co, nullable, "boolean")
+def too_deep(value: Any, path: str, co: list[Note]) -> Any:
+    """An object nested past MAX_DEPTH where a schema refers back to itself: kept as found, not followed."""
+    co.append(Note(path, "wrong_type", value, None, f"nested deeper than {MAX_DEPTH} levels; not read"))
+    return value
 
 
 def unknown(cls: type[OpenStrEnum], value: str, path: str, key: str, co: list[Note]) -> Any:
+    """A string outside an open value set: a pseudo-member that keeps its text, and an `unknown_enum` note."""
     member = cls._unknown(value)
     co.append(Note(path + "/" + key, "unknown_enum", value, member,
-                   f"{value!r} is not a known {cls.__name__} ({', '.join(m.value for m in cls)})"))
+                   f"{value!r:.60} is not a known {cls.__name__} ({', '.join(m.value for m in cls)})"))
     return member
 
 
 def extras(data: dict[str, Any], known: frozenset[str], path: str, co: list[Note], closed: bool) -> dict[str, Any]:
+    """The keys a model does not declare, kept so nothing is lost; noted when the schema forbids them."""
     found = {k: v for k, v in data.items() if k not in known}
     if closed:
         for k in found:
             co.append(Note(path + "/" + escape_pointer(k), "unknown_field", found[k], None,
-                           f"unknown field {k!r}"))
+                           f"unknown field {k!r:.60}"))
     return found
-
-
-def enum_list(cls: type[OpenStrEnum], members: Mapping[str, Any], values: list[Any], path: str,
-              co: list[Note], nullable: bool) -> list[Any]:
-    out: list[Any] = []
-    for i, v in enumerate(values):
-        if v.__class__ is str:
-            member = members.get(v)  # not `or`: a member whose value is "" is falsy
-            out.append(member if member is not None else unknown(cls, v, path, str(i), co))
-        elif v is None and nullable:
-            out.append(v)
-        else:
-            out.append(wrong(v, path, str(i), "string", co))
-    return out
-
-
-def scalar_list(lenient: Lenient, check: Callable[..., Any], kind: type, values: list[Any], path: str,
-                co: list[Note], nullable: bool) -> list[Any]:
-    return [v if v.__class__ is kind or (v is None and nullable) else check(lenient, v, path, str(i), co, nullable)
-            for i, v in enumerate(values)]

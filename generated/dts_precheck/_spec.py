@@ -11,7 +11,7 @@ API_VERSION: Final = "2020-01-01"
 SIGNING_DEFAULT: Final = "v3"
 SIGNING_SUPPORTED: Final = ("v3", "v2")
 CREDENTIALS_ENV: Final[dict[str, str]] = {"access_key_id": "ALIBABA_CLOUD_ACCESS_KEY_ID", "access_key_secret": "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "security_token": "ALIBABA_CLOUD_SECURITY_TOKEN"}
-TIMEOUTS: Final[dict[str, float]] = {"connect_s": 5, "read_s": 10}
+TIMEOUTS: Final[dict[str, float]] = {"connect_s": 5.0, "read_s": 10.0}
 RETRY: Final[dict[str, Any]] = {"max_attempts": 5, "base_delay_ms": 200, "max_delay_ms": 20000, "deadline_s": 300, "retry_after_header": "x-acs-retry-after"}
 SUCCESS_FIELD: Final = "Success"
 

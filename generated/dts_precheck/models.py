@@ -5,6 +5,8 @@
 Parsing keeps three states apart: a field absent from the document is UNSET, a JSON null is None,
 anything else is the value. Lenient parsing (the default) accepts the type drift seen in recorded
 traffic and records each acceptance in `.notes`; strict parsing raises ParseError listing them all.
+A value that breaks the schema is kept as found with a `wrong_type` note, so nothing read is lost.
+Models are built with keywords: `DescribePreCheckStatusResponse(field=value, ...)`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from . import _base as _c
+from . import _values as _v
 from ._base import UNSET, Note, OpenStrEnum, ParseError, UnsetType
 
 __all__ = [
@@ -36,43 +39,261 @@ __all__ = [
     "parse_response",
 ]
 
-# Lenient-mode type drift this API is known for (spec: x-service.lenient).
-_LENIENT = _c.Lenient(
+# The spec's lenient policy (x-service.lenient): the strings lenient parsing reads as other values.
+_LAX = _v.Lenient(
     integer_from_string=True,
-    boolean_from_string=["true", "false", "True", "False"],
-    null_from_string=["None"],
+    booleans={"true": True, "false": False, "True": True, "False": False},
+    nulls=("None",),
 )
+_new = object.__new__  # decoders fill the slots themselves: the keyword __init__ is for people
+
+
+class JobState(OpenStrEnum):
+    """The status of a subtask: the top-level State and SubDistributedJobStatus[].State. Documented values; the
+    service does not promise to stay within them.
+
+    An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
+    """
+
+    NOT_STARTED = "NotStarted"
+    """The subtask is not started."""
+    SUSPENDING = "Suspending"
+    """The subtask is paused."""
+    CHECKING = "Checking"
+    """The subtask is being checked."""
+    MIGRATING = "Migrating"
+    """The subtask is in progress. Data is being migrated."""
+    FAILED = "Failed"
+    """The subtask failed."""
+    CATCHED = "Catched"
+    """The subtask is in progress. Incremental data is being migrated or synchronized."""
+    FINISHED = "Finished"
+    """The subtask is complete."""
+
+
+class ProgressState(OpenStrEnum):
+    """The status of one progress item (ProgressInfo.State). The doc lists NotStarted, Checking, Migrating, Failed,
+    Warning and Success for JobProgress[]; Finished is not in that list but appears in the doc's own sample
+    inside SubDistributedJobStatus[].JobProgress[] items, so it is included. Items of AnalysisJobProgress[] and
+    FullNetCheckJobStatus[].JobProgress[] use only Failed and Success.
+
+    An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
+    """
+
+    NOT_STARTED = "NotStarted"
+    """The subtask is not started."""
+    CHECKING = "Checking"
+    """The subtask is being checked."""
+    MIGRATING = "Migrating"
+    """The subtask is in progress. Data is being migrated."""
+    FAILED = "Failed"
+    """The subtask failed."""
+    WARNING = "Warning"
+    """The subtask encounters an exception."""
+    SUCCESS = "Success"
+    """The subtask is complete."""
+    FINISHED = "Finished"
+    """The subtask is complete (seen inside SubDistributedJobStatus items; not in the documented list)."""
 
 
 class CheckResult(OpenStrEnum):
-    FAILED = 'Failed'
-    SUCCESS = 'Success'
+    """The precheck result of a full network check (FullNetCheckJobStatus[].State).
+
+    An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
+    """
+
+    FAILED = "Failed"
+    SUCCESS = "Success"
 
 
-@dataclass(slots=True)
+class TaskCode(OpenStrEnum):
+    """The task code that indicates the type of a DTS subtask: the Code fields of the response and the JobCode
+    request parameter.
+
+    An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
+    """
+
+    VALUE_01 = "01"
+    """Precheck."""
+    VALUE_02 = "02"
+    """Schema migration or initial schema synchronization."""
+    VALUE_03 = "03"
+    """Full data migration or initial full data synchronization."""
+    VALUE_04 = "04"
+    """Incremental data migration or synchronization."""
+
+
+class StructType(OpenStrEnum):
+    """The type of schema definition (the StructType request parameter).
+
+    An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
+    """
+
+    BEFORE = "before"
+    """Schema migration or initial schema synchronization."""
+    AFTER = "after"
+    """DDL operations performed during incremental data migration or synchronization."""
+
+
+class IgnoreFlag(OpenStrEnum):
+    """Whether DTS ignores the subtask and proceeds with the next subtask.
+
+    An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
+    """
+
+    N = "N"
+    """No."""
+    Y = "Y"
+    """Yes."""
+
+
+class EndpointAccessType(OpenStrEnum):
+    """The access method of a source or destination instance (FullNetCheckJobStatus[].SourceEndpointType and
+    DestinationEndpointType).
+
+    An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
+    """
+
+    ALIYUN = "ALIYUN"
+    """The instance is an Alibaba Cloud instance."""
+    OTHER = "OTHER"
+    """The instance is connected by using a public IP address."""
+    ECS = "ECS"
+    """The instance is a self-managed database that is hosted on an Elastic Compute Service (ECS) instance."""
+    EXPRESS = "EXPRESS"
+    """The instance is connected over Express Connect, VPN Gateway, or Smart Access Gateway."""
+    CEN = "CEN"
+    """The instance is connected over Cloud Enterprise Network (CEN)."""
+    DG = "DG"
+    """The instance is connected over Database Gateway."""
+
+
+class DiagnosisEndpointType(OpenStrEnum):
+    """The endpoint a network diagnosis entry is about (NetworkDiagnosisReport.EndpointType).
+
+    An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
+    """
+
+    SOURCE = "source"
+    DESTINATION = "destination"
+    UNKNOWN = "unknown"
+
+
+class LogLevel(OpenStrEnum):
+    """The level of a log entry (JobLog.LogLevel). Not a documented value set: these are the values seen in the
+    doc's samples; other levels are likely.
+
+    An open value set: an unknown value still parses, keeps its text and answers `is_known` with False.
+    """
+
+    ERROR = "ERROR"
+    INFO = "INFO"
+
+
+@dataclass(slots=True, kw_only=True)
 class DescribePreCheckStatusResponse:
+    """The 200 body. Every field is optional and nullable in practice. Older SDK generations lack
+    NetworkDiagnosisResult, AnalysisJobProgress, FullNetCheckJobStatus and ErrorAnalysisItem, so recorded
+    responses come in more than one shape.
+    """
+
     state: JobState | UnsetType | None = UNSET
+    """The status of the subtask (see JobState). Polled by the pre_check waiter.
+
+    Wire name `State`; an open value set: NotStarted, Suspending, Checking, Migrating, Failed, Catched,
+    Finished.
+    """
     success: bool | UnsetType | None = UNSET
+    """Indicates whether the request was successful. A 200 body with false is an error.
+
+    Wire name `Success`.
+    """
     page_record_count: int | UnsetType | None = UNSET
+    """The number of entries per page.
+
+    Wire name `PageRecordCount`; from -9223372036854775808 to 9223372036854775807.
+    """
     total: int | UnsetType | None = UNSET
+    """The total number of subtasks.
+
+    Wire name `Total`; from -2147483648 to 2147483647.
+    """
     http_status_code: int | UnsetType | None = UNSET
+    """The returned HTTP status code.
+
+    Wire name `HttpStatusCode`; from -2147483648 to 2147483647.
+    """
     request_id: str | UnsetType | None = UNSET
+    """The request ID.
+
+    Wire name `RequestId`.
+    """
     job_name: str | UnsetType | None = UNSET
+    """The name of the subtask. Can be non-ASCII (the Chinese doc sample has 预检查).
+
+    Wire name `JobName`.
+    """
     job_id: str | UnsetType | None = UNSET
+    """The ID of the data migration or synchronization task. The doc's own sample has a leading space (\"
+    b4my3zg929a****"): keep the text as received.
+
+    Wire name `JobId`.
+    """
     error_item: int | UnsetType | None = UNSET
+    """The total number of subtask failures. The pre_check waiter treats a Finished state with ErrorItem > 0 as a
+    failure.
+
+    Wire name `ErrorItem`; from -2147483648 to 2147483647.
+    """
     error_analysis_item: int | UnsetType | None = UNSET
+    """The total number of items that failed to pass the assessment.
+
+    Wire name `ErrorAnalysisItem`; from -2147483648 to 2147483647.
+    """
     total_record_count: int | UnsetType | None = UNSET
+    """The total number of entries returned (all pages).
+
+    Wire name `TotalRecordCount`; from -9223372036854775808 to 9223372036854775807.
+    """
     code: TaskCode | UnsetType | None = UNSET
+    """The task code that indicates the subtask type (see TaskCode).
+
+    Wire name `Code`; an open value set: 01, 02, 03, 04.
+    """
     page_number: int | UnsetType | None = UNSET
+    """The page number. Pages start from page 1. Default value 1.
+
+    Wire name `PageNumber`; from -9223372036854775808 to 9223372036854775807.
+    """
     job_progress: list[ProgressInfo] | UnsetType | None = UNSET
+    """The list of subtasks and the progress of each subtask (one page of them).
+
+    Wire name `JobProgress`.
+    """
     analysis_job_progress: list[ProgressInfo] | UnsetType | None = UNSET
+    """The details of the migration assessment. Items use only the states Failed and Success.
+
+    Wire name `AnalysisJobProgress`.
+    """
     sub_distributed_job_status: list[SubDistributedJobStatus] | UnsetType | None = UNSET
+    """The status of the distributed subtasks.
+
+    Wire name `SubDistributedJobStatus`.
+    """
     full_net_check_job_status: list[FullNetCheckJobStatus] | UnsetType | None = UNSET
+    """The information about the precheck of all CIDR blocks.
+
+    Wire name `FullNetCheckJobStatus`.
+    """
     network_diagnosis_result: NetworkDiagnosisResult | UnsetType | None = UNSET
-    # Keys the schema does not know, kept so that nothing read is lost on to_dict().
+    """The network diagnosis.
+
+    Wire name `NetworkDiagnosisResult`.
+    """
     extra_fields: dict[str, Any] | None = field(default=None, repr=False)
-    # What lenient parsing accepted and strict parsing would reject (on the object parsed).
+    """Keys the schema does not declare, kept so that nothing read is lost on to_dict()."""
     notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
+    """What lenient parsing accepted and strict parsing would reject (on the object parsed)."""
 
     @classmethod
     def from_dict(cls, data: Any, strict: bool = False) -> DescribePreCheckStatusResponse:
@@ -85,211 +306,154 @@ class DescribePreCheckStatusResponse:
 
     @property
     def coercions(self) -> tuple[Note, ...]:
+        """The notes of type drift that lenient parsing converted."""
         return tuple(n for n in self.notes if n.kind == "coerced")
 
 
-class DiagnosisEndpointType(OpenStrEnum):
-    SOURCE = 'source'
-    DESTINATION = 'destination'
-    UNKNOWN = 'unknown'
-
-
-class EndpointAccessType(OpenStrEnum):
-    ALIYUN = 'ALIYUN'
-    OTHER = 'OTHER'
-    ECS = 'ECS'
-    EXPRESS = 'EXPRESS'
-    CEN = 'CEN'
-    DG = 'DG'
-
-
-@dataclass(slots=True)
-class ErrorResponse:
-    request_id: str | UnsetType | None = UNSET
-    host_id: str | UnsetType | None = UNSET
-    code: str | UnsetType | None = UNSET
-    message: str | UnsetType | None = UNSET
-    recommend: str | UnsetType | None = UNSET
-    access_denied_detail: Any | UnsetType | None = UNSET
-    # Keys the schema does not know, kept so that nothing read is lost on to_dict().
-    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
-    # What lenient parsing accepted and strict parsing would reject (on the object parsed).
-    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
-
-    @classmethod
-    def from_dict(cls, data: Any, strict: bool = False) -> ErrorResponse:
-        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
-        return _parse(_dec_ErrorResponse, data, strict)  # type: ignore[no-any-return]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
-        return _enc_ErrorResponse(self)
-
-    @property
-    def coercions(self) -> tuple[Note, ...]:
-        return tuple(n for n in self.notes if n.kind == "coerced")
-
-
-@dataclass(slots=True)
-class FullNetCheckJobStatus:
-    job_name: str | UnsetType | None = UNSET
-    state: CheckResult | UnsetType | None = UNSET
-    job_id: str | UnsetType | None = UNSET
-    error_item: int | UnsetType | None = UNSET
-    code: TaskCode | UnsetType | None = UNSET
-    total: int | UnsetType | None = UNSET
-    host_region: str | UnsetType | None = UNSET
-    src_region: str | UnsetType | None = UNSET
-    dest_region: str | UnsetType | None = UNSET
-    src_region_cidr: str | UnsetType | None = UNSET
-    dest_region_cidr: str | UnsetType | None = UNSET
-    source_endpoint_type: EndpointAccessType | UnsetType | None = UNSET
-    destination_endpoint_type: EndpointAccessType | UnsetType | None = UNSET
-    job_progress: list[ProgressInfo] | UnsetType | None = UNSET
-    # Keys the schema does not know, kept so that nothing read is lost on to_dict().
-    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
-    # What lenient parsing accepted and strict parsing would reject (on the object parsed).
-    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
-
-    @classmethod
-    def from_dict(cls, data: Any, strict: bool = False) -> FullNetCheckJobStatus:
-        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
-        return _parse(_dec_FullNetCheckJobStatus, data, strict)  # type: ignore[no-any-return]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
-        return _enc_FullNetCheckJobStatus(self)
-
-    @property
-    def coercions(self) -> tuple[Note, ...]:
-        return tuple(n for n in self.notes if n.kind == "coerced")
-
-
-class IgnoreFlag(OpenStrEnum):
-    N = 'N'
-    Y = 'Y'
-
-
-@dataclass(slots=True)
-class JobLog:
-    err_data: str | UnsetType | None = UNSET
-    err_msg: str | UnsetType | None = UNSET
-    log_level: LogLevel | UnsetType | None = UNSET
-    err_type: str | UnsetType | None = UNSET
-    # Keys the schema does not know, kept so that nothing read is lost on to_dict().
-    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
-    # What lenient parsing accepted and strict parsing would reject (on the object parsed).
-    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
-
-    @classmethod
-    def from_dict(cls, data: Any, strict: bool = False) -> JobLog:
-        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
-        return _parse(_dec_JobLog, data, strict)  # type: ignore[no-any-return]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
-        return _enc_JobLog(self)
-
-    @property
-    def coercions(self) -> tuple[Note, ...]:
-        return tuple(n for n in self.notes if n.kind == "coerced")
-
-
-class JobState(OpenStrEnum):
-    NOT_STARTED = 'NotStarted'
-    SUSPENDING = 'Suspending'
-    CHECKING = 'Checking'
-    MIGRATING = 'Migrating'
-    FAILED = 'Failed'
-    CATCHED = 'Catched'
-    FINISHED = 'Finished'
-
-
-class LogLevel(OpenStrEnum):
-    ERROR = 'ERROR'
-    INFO = 'INFO'
-
-
-@dataclass(slots=True)
-class NetworkDiagnosisReport:
-    endpoint_type: DiagnosisEndpointType | UnsetType | None = UNSET
-    code: str | UnsetType | None = UNSET
-    cn_doc_url: str | UnsetType | None = UNSET
-    international_doc_url: str | UnsetType | None = UNSET
-    result: str | UnsetType | None = UNSET
-    # Keys the schema does not know, kept so that nothing read is lost on to_dict().
-    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
-    # What lenient parsing accepted and strict parsing would reject (on the object parsed).
-    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
-
-    @classmethod
-    def from_dict(cls, data: Any, strict: bool = False) -> NetworkDiagnosisReport:
-        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
-        return _parse(_dec_NetworkDiagnosisReport, data, strict)  # type: ignore[no-any-return]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
-        return _enc_NetworkDiagnosisReport(self)
-
-    @property
-    def coercions(self) -> tuple[Note, ...]:
-        return tuple(n for n in self.notes if n.kind == "coerced")
-
-
-@dataclass(slots=True)
-class NetworkDiagnosisResult:
-    model_version: str | UnsetType | None = UNSET
-    diagnosis: list[NetworkDiagnosisReport] | UnsetType | None = UNSET
-    # Keys the schema does not know, kept so that nothing read is lost on to_dict().
-    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
-    # What lenient parsing accepted and strict parsing would reject (on the object parsed).
-    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
-
-    @classmethod
-    def from_dict(cls, data: Any, strict: bool = False) -> NetworkDiagnosisResult:
-        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
-        return _parse(_dec_NetworkDiagnosisResult, data, strict)  # type: ignore[no-any-return]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
-        return _enc_NetworkDiagnosisResult(self)
-
-    @property
-    def coercions(self) -> tuple[Note, ...]:
-        return tuple(n for n in self.notes if n.kind == "coerced")
-
-
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class ProgressInfo:
+    """One subtask (item) and its progress. The same 25 fields appear in JobProgress[], AnalysisJobProgress[],
+    SubDistributedJobStatus[].JobProgress[] and FullNetCheckJobStatus[].JobProgress[]. Several numbers travel as
+    strings (Id, Current) and some strings hold other documents (Sub holds JSON).
+    """
+
     skip: bool | UnsetType | None = UNSET
+    """Indicates whether the subtask is ignored (skipped) if it fails.
+
+    Wire name `Skip`.
+    """
     finish_time: str | UnsetType | None = UNSET
+    """The time when the subtask was complete, in UTC. The doc says yyyy-MM-ddTHH:mm:ssZ, real values look like
+    2022-03-16T08:01:34.000+00:00; the first SDK generation typed it as epoch milliseconds (Long), so old
+    recordings can hold a number here.
+
+    Wire name `FinishTime`.
+    """
     ignore_flag: IgnoreFlag | UnsetType | None = UNSET
+    """Indicates whether DTS ignores the subtask and proceeds with the next subtask (N or Y).
+
+    Wire name `IgnoreFlag`; an open value set: N, Y.
+    """
     delay_seconds: int | UnsetType | None = UNSET
+    """The latency of incremental data migration or synchronization. Despite the name, the unit is milliseconds for
+    migration tasks and seconds for synchronization tasks.
+
+    Wire name `DelaySeconds`; from -2147483648 to 2147483647.
+    """
     ddl_sql: str | UnsetType | None = UNSET
+    """The DDL statements. Can be the string "None" (no DDL), and the doc sample holds a literal backslash followed
+    by n (two characters), not line breaks, between the lines of the statement.
+
+    Wire name `DdlSql`.
+    """
     state: ProgressState | UnsetType | None = UNSET
+    """The status of the subtask (see ProgressState). Items of AnalysisJobProgress and of FullNetCheckJobStatus use
+    only Failed and Success; the doc's sample also shows Finished inside SubDistributedJobStatus items.
+
+    Wire name `State`; an open value set: NotStarted, Checking, Migrating, Failed, Warning, Success, Finished.
+    """
     boot_time: str | UnsetType | None = UNSET
+    """The time when the subtask was started, in UTC; same format caveats as FinishTime.
+
+    Wire name `BootTime`.
+    """
     item: str | UnsetType | None = UNSET
+    """The shortened name of the subtask (for a precheck, the check item, e.g. CHECK_CONN_DEST).
+
+    Wire name `Item`.
+    """
     sub: str | UnsetType | None = UNSET
+    """The sub-item progress of the subtask, as a JSON document inside a string. "[]" means the subtask has no
+    sub-items.
+
+    Wire name `Sub`.
+    """
     total: int | UnsetType | None = UNSET
+    """The total number of sub-items of the subtask.
+
+    Wire name `Total`; from -2147483648 to 2147483647.
+    """
     target_names: str | UnsetType | None = UNSET
+    """The names of the objects that are migrated or synchronized.
+
+    Wire name `TargetNames`.
+    """
     can_skip: bool | UnsetType | None = UNSET
+    """Indicates whether the subtask can be ignored if it fails.
+
+    Wire name `CanSkip`.
+    """
     names: str | UnsetType | None = UNSET
+    """The name of the subtask.
+
+    Wire name `Names`.
+    """
     err_detail: str | UnsetType | None = UNSET
+    """The error details of the subtask failure.
+
+    Wire name `ErrDetail`.
+    """
     diff_row: int | UnsetType | None = UNSET
+    """This parameter is going to be removed in the future. The API metadata's example is the string "None" (type
+    drift).
+
+    Wire name `DiffRow`; from -9223372036854775808 to 9223372036854775807.
+    """
     job_id: str | UnsetType | None = UNSET
+    """The ID of the subtask.
+
+    Wire name `JobId`.
+    """
     source_schema: str | UnsetType | None = UNSET
+    """The name of the database to which the object in the source instance belongs.
+
+    Wire name `SourceSchema`.
+    """
     dest_schema: str | UnsetType | None = UNSET
+    """The name of the database to which the object in the destination instance belongs.
+
+    Wire name `DestSchema`.
+    """
     parent_obj: str | UnsetType | None = UNSET
+    """This parameter is going to be removed in the future. Can be the string "None".
+
+    Wire name `ParentObj`.
+    """
     err_msg: str | UnsetType | None = UNSET
+    """The error message of the subtask failure.
+
+    Wire name `ErrMsg`.
+    """
     order_num: int | UnsetType | None = UNSET
+    """The serial number of the subtask.
+
+    Wire name `OrderNum`; from -2147483648 to 2147483647.
+    """
     repair_method: str | UnsetType | None = UNSET
+    """The method to fix the subtask failure. Kept as received: the doc sample has one ending in a tab and a
+    newline.
+
+    Wire name `RepairMethod`.
+    """
     id: str | UnsetType | None = UNSET
+    """The ID recorded in the metadatabase. A number inside a string ("5632").
+
+    Wire name `Id`.
+    """
     current: str | UnsetType | None = UNSET
+    """The number of the subtasks that are running, as a number inside a string ("0").
+
+    Wire name `Current`.
+    """
     logs: list[JobLog] | UnsetType | None = UNSET
-    # Keys the schema does not know, kept so that nothing read is lost on to_dict().
+    """The logs of subtask failures.
+
+    Wire name `Logs`.
+    """
     extra_fields: dict[str, Any] | None = field(default=None, repr=False)
-    # What lenient parsing accepted and strict parsing would reject (on the object parsed).
+    """Keys the schema does not declare, kept so that nothing read is lost on to_dict()."""
     notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
+    """What lenient parsing accepted and strict parsing would reject (on the object parsed)."""
 
     @classmethod
     def from_dict(cls, data: Any, strict: bool = False) -> ProgressInfo:
@@ -302,37 +466,98 @@ class ProgressInfo:
 
     @property
     def coercions(self) -> tuple[Note, ...]:
+        """The notes of type drift that lenient parsing converted."""
         return tuple(n for n in self.notes if n.kind == "coerced")
 
 
-class ProgressState(OpenStrEnum):
-    NOT_STARTED = 'NotStarted'
-    CHECKING = 'Checking'
-    MIGRATING = 'Migrating'
-    FAILED = 'Failed'
-    WARNING = 'Warning'
-    SUCCESS = 'Success'
-    FINISHED = 'Finished'
+@dataclass(slots=True, kw_only=True)
+class JobLog:
+    """One log entry of a subtask failure."""
 
+    err_data: str | UnsetType | None = UNSET
+    """The error data (record of the error), often the DDL statement involved.
 
-class StructType(OpenStrEnum):
-    BEFORE = 'before'
-    AFTER = 'after'
+    Wire name `ErrData`.
+    """
+    err_msg: str | UnsetType | None = UNSET
+    """The error message returned when an error occurs on the subtask.
 
+    Wire name `ErrMsg`.
+    """
+    log_level: LogLevel | UnsetType | None = UNSET
+    """The level of logs.
 
-@dataclass(slots=True)
-class SubDistributedJobStatus:
-    job_name: str | UnsetType | None = UNSET
-    state: JobState | UnsetType | None = UNSET
-    job_id: str | UnsetType | None = UNSET
-    error_item: int | UnsetType | None = UNSET
-    code: TaskCode | UnsetType | None = UNSET
-    total: int | UnsetType | None = UNSET
-    job_progress: list[ProgressInfo] | UnsetType | None = UNSET
-    # Keys the schema does not know, kept so that nothing read is lost on to_dict().
+    Wire name `LogLevel`; an open value set: ERROR, INFO.
+    """
+    err_type: str | UnsetType | None = UNSET
+    """The error type.
+
+    Wire name `ErrType`.
+    """
     extra_fields: dict[str, Any] | None = field(default=None, repr=False)
-    # What lenient parsing accepted and strict parsing would reject (on the object parsed).
+    """Keys the schema does not declare, kept so that nothing read is lost on to_dict()."""
     notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
+    """What lenient parsing accepted and strict parsing would reject (on the object parsed)."""
+
+    @classmethod
+    def from_dict(cls, data: Any, strict: bool = False) -> JobLog:
+        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
+        return _parse(_dec_JobLog, data, strict)  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
+        return _enc_JobLog(self)
+
+    @property
+    def coercions(self) -> tuple[Note, ...]:
+        """The notes of type drift that lenient parsing converted."""
+        return tuple(n for n in self.notes if n.kind == "coerced")
+
+
+@dataclass(slots=True, kw_only=True)
+class SubDistributedJobStatus:
+    """The status of one distributed subtask associated with the subtask."""
+
+    job_name: str | UnsetType | None = UNSET
+    """The name of the distributed subtask associated with the subtask.
+
+    Wire name `JobName`.
+    """
+    state: JobState | UnsetType | None = UNSET
+    """The status of the subtask (see JobState).
+
+    Wire name `State`; an open value set: NotStarted, Suspending, Checking, Migrating, Failed, Catched,
+    Finished.
+    """
+    job_id: str | UnsetType | None = UNSET
+    """The ID of the subtask.
+
+    Wire name `JobId`.
+    """
+    error_item: int | UnsetType | None = UNSET
+    """The number of subtasks that failed.
+
+    Wire name `ErrorItem`; from -2147483648 to 2147483647.
+    """
+    code: TaskCode | UnsetType | None = UNSET
+    """The task code that indicates the subtask type (see TaskCode).
+
+    Wire name `Code`; an open value set: 01, 02, 03, 04.
+    """
+    total: int | UnsetType | None = UNSET
+    """The total number of returned entries.
+
+    Wire name `Total`; from -2147483648 to 2147483647.
+    """
+    job_progress: list[ProgressInfo] | UnsetType | None = UNSET
+    """The list of subtasks and the progress of each subtask.
+
+    Wire name `JobProgress`.
+    """
+    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
+    """Keys the schema does not declare, kept so that nothing read is lost on to_dict()."""
+    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
+    """What lenient parsing accepted and strict parsing would reject (on the object parsed)."""
 
     @classmethod
     def from_dict(cls, data: Any, strict: bool = False) -> SubDistributedJobStatus:
@@ -345,14 +570,241 @@ class SubDistributedJobStatus:
 
     @property
     def coercions(self) -> tuple[Note, ...]:
+        """The notes of type drift that lenient parsing converted."""
         return tuple(n for n in self.notes if n.kind == "coerced")
 
 
-class TaskCode(OpenStrEnum):
-    FIELD_01 = '01'
-    FIELD_02 = '02'
-    FIELD_03 = '03'
-    FIELD_04 = '04'
+@dataclass(slots=True, kw_only=True)
+class FullNetCheckJobStatus:
+    """The precheck of all CIDR blocks (full network check) of one node."""
+
+    job_name: str | UnsetType | None = UNSET
+    """The name of the precheck.
+
+    Wire name `JobName`.
+    """
+    state: CheckResult | UnsetType | None = UNSET
+    """The precheck result (Failed or Success).
+
+    Wire name `State`; an open value set: Failed, Success.
+    """
+    job_id: str | UnsetType | None = UNSET
+    """The ID of the subtask.
+
+    Wire name `JobId`.
+    """
+    error_item: int | UnsetType | None = UNSET
+    """The total number of items that failed to pass the precheck.
+
+    Wire name `ErrorItem`; from -2147483648 to 2147483647.
+    """
+    code: TaskCode | UnsetType | None = UNSET
+    """The task code. A value of 01 indicates the precheck.
+
+    Wire name `Code`; an open value set: 01, 02, 03, 04.
+    """
+    total: int | UnsetType | None = UNSET
+    """The total number of subtasks.
+
+    Wire name `Total`; from -2147483648 to 2147483647.
+    """
+    host_region: str | UnsetType | None = UNSET
+    """The ID of the region in which the node runs.
+
+    Wire name `HostRegion`.
+    """
+    src_region: str | UnsetType | None = UNSET
+    """The ID of the region to which the source CIDR block belongs.
+
+    Wire name `SrcRegion`.
+    """
+    dest_region: str | UnsetType | None = UNSET
+    """The ID of the region to which the destination CIDR block belongs.
+
+    Wire name `DestRegion`.
+    """
+    src_region_cidr: str | UnsetType | None = UNSET
+    """The source CIDR block (masked in the doc).
+
+    Wire name `SrcRegionCidr`.
+    """
+    dest_region_cidr: str | UnsetType | None = UNSET
+    """The destination CIDR block (masked in the doc).
+
+    Wire name `DestRegionCidr`.
+    """
+    source_endpoint_type: EndpointAccessType | UnsetType | None = UNSET
+    """The access method of the source instance (see EndpointAccessType).
+
+    Wire name `SourceEndpointType`; an open value set: ALIYUN, OTHER, ECS, EXPRESS, CEN, DG.
+    """
+    destination_endpoint_type: EndpointAccessType | UnsetType | None = UNSET
+    """The access method of the destination instance (see EndpointAccessType).
+
+    Wire name `DestinationEndpointType`; an open value set: ALIYUN, OTHER, ECS, EXPRESS, CEN, DG.
+    """
+    job_progress: list[ProgressInfo] | UnsetType | None = UNSET
+    """The list of subtasks and the details of each subtask. Items use only Failed and Success.
+
+    Wire name `JobProgress`.
+    """
+    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
+    """Keys the schema does not declare, kept so that nothing read is lost on to_dict()."""
+    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
+    """What lenient parsing accepted and strict parsing would reject (on the object parsed)."""
+
+    @classmethod
+    def from_dict(cls, data: Any, strict: bool = False) -> FullNetCheckJobStatus:
+        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
+        return _parse(_dec_FullNetCheckJobStatus, data, strict)  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
+        return _enc_FullNetCheckJobStatus(self)
+
+    @property
+    def coercions(self) -> tuple[Note, ...]:
+        """The notes of type drift that lenient parsing converted."""
+        return tuple(n for n in self.notes if n.kind == "coerced")
+
+
+@dataclass(slots=True, kw_only=True)
+class NetworkDiagnosisResult:
+    """The network diagnosis."""
+
+    model_version: str | UnsetType | None = UNSET
+    """The version of the diagnostics model.
+
+    Wire name `ModelVersion`.
+    """
+    diagnosis: list[NetworkDiagnosisReport] | UnsetType | None = UNSET
+    """The network diagnostic report.
+
+    Wire name `Diagnosis`.
+    """
+    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
+    """Keys the schema does not declare, kept so that nothing read is lost on to_dict()."""
+    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
+    """What lenient parsing accepted and strict parsing would reject (on the object parsed)."""
+
+    @classmethod
+    def from_dict(cls, data: Any, strict: bool = False) -> NetworkDiagnosisResult:
+        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
+        return _parse(_dec_NetworkDiagnosisResult, data, strict)  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
+        return _enc_NetworkDiagnosisResult(self)
+
+    @property
+    def coercions(self) -> tuple[Note, ...]:
+        """The notes of type drift that lenient parsing converted."""
+        return tuple(n for n in self.notes if n.kind == "coerced")
+
+
+@dataclass(slots=True, kw_only=True)
+class NetworkDiagnosisReport:
+    """One entry of the network diagnostic report."""
+
+    endpoint_type: DiagnosisEndpointType | UnsetType | None = UNSET
+    """The endpoint type (source, destination or unknown).
+
+    Wire name `EndpointType`; an open value set: source, destination, unknown.
+    """
+    code: str | UnsetType | None = UNSET
+    """The diagnostic code. Empty in the doc sample.
+
+    Wire name `Code`.
+    """
+    cn_doc_url: str | UnsetType | None = UNSET
+    """The document URL on the China site.
+
+    Wire name `CnDocUrl`.
+    """
+    international_doc_url: str | UnsetType | None = UNSET
+    """The document URL on the international site.
+
+    Wire name `InternationalDocUrl`.
+    """
+    result: str | UnsetType | None = UNSET
+    """The reserved field of the diagnosis. By default, this parameter is left empty.
+
+    Wire name `Result`.
+    """
+    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
+    """Keys the schema does not declare, kept so that nothing read is lost on to_dict()."""
+    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
+    """What lenient parsing accepted and strict parsing would reject (on the object parsed)."""
+
+    @classmethod
+    def from_dict(cls, data: Any, strict: bool = False) -> NetworkDiagnosisReport:
+        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
+        return _parse(_dec_NetworkDiagnosisReport, data, strict)  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
+        return _enc_NetworkDiagnosisReport(self)
+
+    @property
+    def coercions(self) -> tuple[Note, ...]:
+        """The notes of type drift that lenient parsing converted."""
+        return tuple(n for n in self.notes if n.kind == "coerced")
+
+
+@dataclass(slots=True, kw_only=True)
+class ErrorResponse:
+    """The body of an error response (any 4xx or 5xx). The XML form has the root element <Error>."""
+
+    request_id: str | UnsetType | None = UNSET
+    """The request ID.
+
+    Wire name `RequestId`.
+    """
+    host_id: str | UnsetType | None = UNSET
+    """The host that answered.
+
+    Wire name `HostId`.
+    """
+    code: str | UnsetType | None = UNSET
+    """The error code, e.g. Throttling.User (see x-service.errors.codes).
+
+    Wire name `Code`.
+    """
+    message: str | UnsetType | None = UNSET
+    """The error message.
+
+    Wire name `Message`.
+    """
+    recommend: str | UnsetType | None = UNSET
+    """A link to the troubleshooting page for this error and request.
+
+    Wire name `Recommend`.
+    """
+    access_denied_detail: Any | UnsetType | None = UNSET
+    """Present only sometimes, when the request was denied for lack of permission. Its shape is not fixed by any
+    source at hand (some SDK models type it as a string, permission errors carry an object), so any JSON value
+    is accepted.
+
+    Wire name `AccessDeniedDetail`.
+    """
+    extra_fields: dict[str, Any] | None = field(default=None, repr=False)
+    """Keys the schema does not declare, kept so that nothing read is lost on to_dict()."""
+    notes: tuple[Note, ...] = field(default=(), repr=False, compare=False)
+    """What lenient parsing accepted and strict parsing would reject (on the object parsed)."""
+
+    @classmethod
+    def from_dict(cls, data: Any, strict: bool = False) -> ErrorResponse:
+        """Parse a decoded JSON object; strict=True raises ParseError on anything off-schema."""
+        return _parse(_dec_ErrorResponse, data, strict)  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form: absent fields stay absent, nulls stay null, unknown keys come back."""
+        return _enc_ErrorResponse(self)
+
+    @property
+    def coercions(self) -> tuple[Note, ...]:
+        """The notes of type drift that lenient parsing converted."""
+        return tuple(n for n in self.notes if n.kind == "coerced")
 
 
 _M_JobState: dict[str, JobState] = JobState._value2member_map_  # type: ignore[assignment]
@@ -387,97 +839,131 @@ def _parse(decode: Any, data: Any, strict: bool) -> Any:
 
 
 def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[Note]) -> DescribePreCheckStatusResponse:
+    o = _new(DescribePreCheckStatusResponse)
     g = d.get
-    f0 = g("State", UNSET)
-    if f0.__class__ is str:
-        f0 = _M_JobState.get(f0, f0)
-        if f0.__class__ is str:
-            f0 = _c.unknown(JobState, f0, path, "State", co)
-    elif f0 is not UNSET and f0 is not None:
-        f0 = _c.wrong(f0, path, "State", "string", co)
-    f1 = g("Success", UNSET)
-    if f1.__class__ is not bool and f1 is not UNSET and f1 is not None:
-        f1 = _c.boolean(_LENIENT, f1, path, "Success", co, True)
-    f2 = g("PageRecordCount", UNSET)
-    if f2.__class__ is not int and f2 is not UNSET and f2 is not None:
-        f2 = _c.integer(_LENIENT, f2, path, "PageRecordCount", co, True)
-    f3 = g("Total", UNSET)
-    if f3.__class__ is not int and f3 is not UNSET and f3 is not None:
-        f3 = _c.integer(_LENIENT, f3, path, "Total", co, True)
-    f4 = g("HttpStatusCode", UNSET)
-    if f4.__class__ is not int and f4 is not UNSET and f4 is not None:
-        f4 = _c.integer(_LENIENT, f4, path, "HttpStatusCode", co, True)
-    f5 = g("RequestId", UNSET)
-    if f5.__class__ is not str and f5 is not UNSET and f5 is not None:
-        f5 = _c.string(_LENIENT, f5, path, "RequestId", co, True)
-    f6 = g("JobName", UNSET)
-    if f6.__class__ is not str and f6 is not UNSET and f6 is not None:
-        f6 = _c.string(_LENIENT, f6, path, "JobName", co, True)
-    f7 = g("JobId", UNSET)
-    if f7.__class__ is not str and f7 is not UNSET and f7 is not None:
-        f7 = _c.string(_LENIENT, f7, path, "JobId", co, True)
-    f8 = g("ErrorItem", UNSET)
-    if f8.__class__ is not int and f8 is not UNSET and f8 is not None:
-        f8 = _c.integer(_LENIENT, f8, path, "ErrorItem", co, True)
-    f9 = g("ErrorAnalysisItem", UNSET)
-    if f9.__class__ is not int and f9 is not UNSET and f9 is not None:
-        f9 = _c.integer(_LENIENT, f9, path, "ErrorAnalysisItem", co, True)
-    f10 = g("TotalRecordCount", UNSET)
-    if f10.__class__ is not int and f10 is not UNSET and f10 is not None:
-        f10 = _c.integer(_LENIENT, f10, path, "TotalRecordCount", co, True)
-    f11 = g("Code", UNSET)
-    if f11.__class__ is str:
-        f11 = _M_TaskCode.get(f11, f11)
-        if f11.__class__ is str:
-            f11 = _c.unknown(TaskCode, f11, path, "Code", co)
-    elif f11 is not UNSET and f11 is not None:
-        f11 = _c.wrong(f11, path, "Code", "string", co)
-    f12 = g("PageNumber", UNSET)
-    if f12.__class__ is not int and f12 is not UNSET and f12 is not None:
-        f12 = _c.integer(_LENIENT, f12, path, "PageNumber", co, True)
-    f13 = g("JobProgress", UNSET)
-    if f13.__class__ is list:
+    v = g("State", UNSET)
+    if v.__class__ is str:
+        v = _M_JobState.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(JobState, v, path, "State", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "State", co, 33)
+    o.state = v
+    v = g("Success", UNSET)
+    if v.__class__ is not bool and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Success", co, 3)
+    o.success = v
+    v = g("PageRecordCount", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "PageRecordCount", co, 65)
+    if v.__class__ is int and (v < -9223372036854775808 or v > 9223372036854775807):
+        _c.broken(v, path, "PageRecordCount", co, "an integer from -9223372036854775808 to 9223372036854775807")
+    o.page_record_count = v
+    v = g("Total", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Total", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "Total", co, "an integer from -2147483648 to 2147483647")
+    o.total = v
+    v = g("HttpStatusCode", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "HttpStatusCode", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "HttpStatusCode", co, "an integer from -2147483648 to 2147483647")
+    o.http_status_code = v
+    v = g("RequestId", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "RequestId", co, 33)
+    o.request_id = v
+    v = g("JobName", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobName", co, 33)
+    o.job_name = v
+    v = g("JobId", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobId", co, 33)
+    o.job_id = v
+    v = g("ErrorItem", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ErrorItem", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "ErrorItem", co, "an integer from -2147483648 to 2147483647")
+    o.error_item = v
+    v = g("ErrorAnalysisItem", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ErrorAnalysisItem", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "ErrorAnalysisItem", co, "an integer from -2147483648 to 2147483647")
+    o.error_analysis_item = v
+    v = g("TotalRecordCount", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "TotalRecordCount", co, 65)
+    if v.__class__ is int and (v < -9223372036854775808 or v > 9223372036854775807):
+        _c.broken(v, path, "TotalRecordCount", co, "an integer from -9223372036854775808 to 9223372036854775807")
+    o.total_record_count = v
+    v = g("Code", UNSET)
+    if v.__class__ is str:
+        v = _M_TaskCode.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(TaskCode, v, path, "Code", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Code", co, 33)
+    o.code = v
+    v = g("PageNumber", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "PageNumber", co, 65)
+    if v.__class__ is int and (v < -9223372036854775808 or v > 9223372036854775807):
+        _c.broken(v, path, "PageNumber", co, "an integer from -9223372036854775808 to 9223372036854775807")
+    o.page_number = v
+    v = g("JobProgress", UNSET)
+    if v.__class__ is list:
         p = path + "/JobProgress/"
-        f13 = [
-            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(f13)
+        v = [
+            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            for i, x in enumerate(v)
         ]
-    elif f13 is not UNSET and f13 is not None:
-        f13 = _c.wrong(f13, path, "JobProgress", "array", co)
-    f14 = g("AnalysisJobProgress", UNSET)
-    if f14.__class__ is list:
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobProgress", co, 9)
+    o.job_progress = v
+    v = g("AnalysisJobProgress", UNSET)
+    if v.__class__ is list:
         p = path + "/AnalysisJobProgress/"
-        f14 = [
-            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(f14)
+        v = [
+            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            for i, x in enumerate(v)
         ]
-    elif f14 is not UNSET and f14 is not None:
-        f14 = _c.wrong(f14, path, "AnalysisJobProgress", "array", co)
-    f15 = g("SubDistributedJobStatus", UNSET)
-    if f15.__class__ is list:
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "AnalysisJobProgress", co, 9)
+    o.analysis_job_progress = v
+    v = g("SubDistributedJobStatus", UNSET)
+    if v.__class__ is list:
         p = path + "/SubDistributedJobStatus/"
-        f15 = [
-            _dec_SubDistributedJobStatus(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(f15)
+        v = [
+            _dec_SubDistributedJobStatus(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            for i, x in enumerate(v)
         ]
-    elif f15 is not UNSET and f15 is not None:
-        f15 = _c.wrong(f15, path, "SubDistributedJobStatus", "array", co)
-    f16 = g("FullNetCheckJobStatus", UNSET)
-    if f16.__class__ is list:
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "SubDistributedJobStatus", co, 9)
+    o.sub_distributed_job_status = v
+    v = g("FullNetCheckJobStatus", UNSET)
+    if v.__class__ is list:
         p = path + "/FullNetCheckJobStatus/"
-        f16 = [
-            _dec_FullNetCheckJobStatus(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(f16)
+        v = [
+            _dec_FullNetCheckJobStatus(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            for i, x in enumerate(v)
         ]
-    elif f16 is not UNSET and f16 is not None:
-        f16 = _c.wrong(f16, path, "FullNetCheckJobStatus", "array", co)
-    f17 = g("NetworkDiagnosisResult", UNSET)
-    if f17.__class__ is dict:
-        f17 = _dec_NetworkDiagnosisResult(f17, path + "/NetworkDiagnosisResult", co)
-    elif f17 is not UNSET and f17 is not None:
-        f17 = _c.wrong(f17, path, "NetworkDiagnosisResult", "object", co)
-    extra = None if _K_DescribePreCheckStatusResponse.issuperset(d) else _c.extras(d, _K_DescribePreCheckStatusResponse, path, co, True)
-    return DescribePreCheckStatusResponse(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, extra)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "FullNetCheckJobStatus", co, 9)
+    o.full_net_check_job_status = v
+    v = g("NetworkDiagnosisResult", UNSET)
+    if v.__class__ is dict:
+        v = _dec_NetworkDiagnosisResult(v, path + "/NetworkDiagnosisResult", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "NetworkDiagnosisResult", co, 5)
+    o.network_diagnosis_result = v
+    o.extra_fields = None if _K_DescribePreCheckStatusResponse.issuperset(d) else _c.extras(d, _K_DescribePreCheckStatusResponse, path, co, True)
+    o.notes = ()
+    return o
 
 
 def _enc_DescribePreCheckStatusResponse(o: DescribePreCheckStatusResponse) -> dict[str, Any]:
@@ -485,7 +971,7 @@ def _enc_DescribePreCheckStatusResponse(o: DescribePreCheckStatusResponse) -> di
     v: Any
     v = o.state
     if v is not UNSET:
-        out["State"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["State"] = v._value_ if v.__class__ is JobState else v
     v = o.success
     if v is not UNSET:
         out["Success"] = v
@@ -518,22 +1004,22 @@ def _enc_DescribePreCheckStatusResponse(o: DescribePreCheckStatusResponse) -> di
         out["TotalRecordCount"] = v
     v = o.code
     if v is not UNSET:
-        out["Code"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["Code"] = v._value_ if v.__class__ is TaskCode else v
     v = o.page_number
     if v is not UNSET:
         out["PageNumber"] = v
     v = o.job_progress
     if v is not UNSET:
-        out["JobProgress"] = [_enc_ProgressInfo(x) if x.__class__ is ProgressInfo else x for x in v] if v.__class__ is list else v
+        out["JobProgress"] = _write0(v) if v.__class__ is list else v
     v = o.analysis_job_progress
     if v is not UNSET:
-        out["AnalysisJobProgress"] = [_enc_ProgressInfo(x) if x.__class__ is ProgressInfo else x for x in v] if v.__class__ is list else v
+        out["AnalysisJobProgress"] = _write0(v) if v.__class__ is list else v
     v = o.sub_distributed_job_status
     if v is not UNSET:
-        out["SubDistributedJobStatus"] = [_enc_SubDistributedJobStatus(x) if x.__class__ is SubDistributedJobStatus else x for x in v] if v.__class__ is list else v
+        out["SubDistributedJobStatus"] = _write1(v) if v.__class__ is list else v
     v = o.full_net_check_job_status
     if v is not UNSET:
-        out["FullNetCheckJobStatus"] = [_enc_FullNetCheckJobStatus(x) if x.__class__ is FullNetCheckJobStatus else x for x in v] if v.__class__ is list else v
+        out["FullNetCheckJobStatus"] = _write2(v) if v.__class__ is list else v
     v = o.network_diagnosis_result
     if v is not UNSET:
         out["NetworkDiagnosisResult"] = _enc_NetworkDiagnosisResult(v) if v.__class__ is NetworkDiagnosisResult else v
@@ -543,98 +1029,133 @@ def _enc_DescribePreCheckStatusResponse(o: DescribePreCheckStatusResponse) -> di
 
 
 def _dec_ProgressInfo(d: dict[str, Any], path: str, co: list[Note]) -> ProgressInfo:
+    o = _new(ProgressInfo)
     g = d.get
-    f0 = g("Skip", UNSET)
-    if f0.__class__ is not bool and f0 is not UNSET and f0 is not None:
-        f0 = _c.boolean(_LENIENT, f0, path, "Skip", co, True)
-    f1 = g("FinishTime", UNSET)
-    if f1.__class__ is not str and f1 is not UNSET and f1 is not None:
-        f1 = _c.string(_LENIENT, f1, path, "FinishTime", co, True)
-    f2 = g("IgnoreFlag", UNSET)
-    if f2.__class__ is str:
-        f2 = _M_IgnoreFlag.get(f2, f2)
-        if f2.__class__ is str:
-            f2 = _c.unknown(IgnoreFlag, f2, path, "IgnoreFlag", co)
-    elif f2 is not UNSET and f2 is not None:
-        f2 = _c.wrong(f2, path, "IgnoreFlag", "string", co)
-    f3 = g("DelaySeconds", UNSET)
-    if f3.__class__ is not int and f3 is not UNSET and f3 is not None:
-        f3 = _c.integer(_LENIENT, f3, path, "DelaySeconds", co, True)
-    f4 = g("DdlSql", UNSET)
-    if f4.__class__ is not str and f4 is not UNSET and f4 is not None:
-        f4 = _c.string(_LENIENT, f4, path, "DdlSql", co, True)
-    f5 = g("State", UNSET)
-    if f5.__class__ is str:
-        f5 = _M_ProgressState.get(f5, f5)
-        if f5.__class__ is str:
-            f5 = _c.unknown(ProgressState, f5, path, "State", co)
-    elif f5 is not UNSET and f5 is not None:
-        f5 = _c.wrong(f5, path, "State", "string", co)
-    f6 = g("BootTime", UNSET)
-    if f6.__class__ is not str and f6 is not UNSET and f6 is not None:
-        f6 = _c.string(_LENIENT, f6, path, "BootTime", co, True)
-    f7 = g("Item", UNSET)
-    if f7.__class__ is not str and f7 is not UNSET and f7 is not None:
-        f7 = _c.string(_LENIENT, f7, path, "Item", co, True)
-    f8 = g("Sub", UNSET)
-    if f8.__class__ is not str and f8 is not UNSET and f8 is not None:
-        f8 = _c.string(_LENIENT, f8, path, "Sub", co, True)
-    f9 = g("Total", UNSET)
-    if f9.__class__ is not int and f9 is not UNSET and f9 is not None:
-        f9 = _c.integer(_LENIENT, f9, path, "Total", co, True)
-    f10 = g("TargetNames", UNSET)
-    if f10.__class__ is not str and f10 is not UNSET and f10 is not None:
-        f10 = _c.string(_LENIENT, f10, path, "TargetNames", co, True)
-    f11 = g("CanSkip", UNSET)
-    if f11.__class__ is not bool and f11 is not UNSET and f11 is not None:
-        f11 = _c.boolean(_LENIENT, f11, path, "CanSkip", co, True)
-    f12 = g("Names", UNSET)
-    if f12.__class__ is not str and f12 is not UNSET and f12 is not None:
-        f12 = _c.string(_LENIENT, f12, path, "Names", co, True)
-    f13 = g("ErrDetail", UNSET)
-    if f13.__class__ is not str and f13 is not UNSET and f13 is not None:
-        f13 = _c.string(_LENIENT, f13, path, "ErrDetail", co, True)
-    f14 = g("DiffRow", UNSET)
-    if f14.__class__ is not int and f14 is not UNSET and f14 is not None:
-        f14 = _c.integer(_LENIENT, f14, path, "DiffRow", co, True)
-    f15 = g("JobId", UNSET)
-    if f15.__class__ is not str and f15 is not UNSET and f15 is not None:
-        f15 = _c.string(_LENIENT, f15, path, "JobId", co, True)
-    f16 = g("SourceSchema", UNSET)
-    if f16.__class__ is not str and f16 is not UNSET and f16 is not None:
-        f16 = _c.string(_LENIENT, f16, path, "SourceSchema", co, True)
-    f17 = g("DestSchema", UNSET)
-    if f17.__class__ is not str and f17 is not UNSET and f17 is not None:
-        f17 = _c.string(_LENIENT, f17, path, "DestSchema", co, True)
-    f18 = g("ParentObj", UNSET)
-    if f18.__class__ is not str and f18 is not UNSET and f18 is not None:
-        f18 = _c.string(_LENIENT, f18, path, "ParentObj", co, True)
-    f19 = g("ErrMsg", UNSET)
-    if f19.__class__ is not str and f19 is not UNSET and f19 is not None:
-        f19 = _c.string(_LENIENT, f19, path, "ErrMsg", co, True)
-    f20 = g("OrderNum", UNSET)
-    if f20.__class__ is not int and f20 is not UNSET and f20 is not None:
-        f20 = _c.integer(_LENIENT, f20, path, "OrderNum", co, True)
-    f21 = g("RepairMethod", UNSET)
-    if f21.__class__ is not str and f21 is not UNSET and f21 is not None:
-        f21 = _c.string(_LENIENT, f21, path, "RepairMethod", co, True)
-    f22 = g("Id", UNSET)
-    if f22.__class__ is not str and f22 is not UNSET and f22 is not None:
-        f22 = _c.string(_LENIENT, f22, path, "Id", co, True)
-    f23 = g("Current", UNSET)
-    if f23.__class__ is not str and f23 is not UNSET and f23 is not None:
-        f23 = _c.string(_LENIENT, f23, path, "Current", co, True)
-    f24 = g("Logs", UNSET)
-    if f24.__class__ is list:
+    v = g("Skip", UNSET)
+    if v.__class__ is not bool and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Skip", co, 3)
+    o.skip = v
+    v = g("FinishTime", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "FinishTime", co, 33)
+    o.finish_time = v
+    v = g("IgnoreFlag", UNSET)
+    if v.__class__ is str:
+        v = _M_IgnoreFlag.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(IgnoreFlag, v, path, "IgnoreFlag", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "IgnoreFlag", co, 33)
+    o.ignore_flag = v
+    v = g("DelaySeconds", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "DelaySeconds", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "DelaySeconds", co, "an integer from -2147483648 to 2147483647")
+    o.delay_seconds = v
+    v = g("DdlSql", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "DdlSql", co, 33)
+    o.ddl_sql = v
+    v = g("State", UNSET)
+    if v.__class__ is str:
+        v = _M_ProgressState.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(ProgressState, v, path, "State", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "State", co, 33)
+    o.state = v
+    v = g("BootTime", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "BootTime", co, 33)
+    o.boot_time = v
+    v = g("Item", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Item", co, 33)
+    o.item = v
+    v = g("Sub", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Sub", co, 33)
+    o.sub = v
+    v = g("Total", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Total", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "Total", co, "an integer from -2147483648 to 2147483647")
+    o.total = v
+    v = g("TargetNames", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "TargetNames", co, 33)
+    o.target_names = v
+    v = g("CanSkip", UNSET)
+    if v.__class__ is not bool and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "CanSkip", co, 3)
+    o.can_skip = v
+    v = g("Names", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Names", co, 33)
+    o.names = v
+    v = g("ErrDetail", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ErrDetail", co, 33)
+    o.err_detail = v
+    v = g("DiffRow", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "DiffRow", co, 65)
+    if v.__class__ is int and (v < -9223372036854775808 or v > 9223372036854775807):
+        _c.broken(v, path, "DiffRow", co, "an integer from -9223372036854775808 to 9223372036854775807")
+    o.diff_row = v
+    v = g("JobId", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobId", co, 33)
+    o.job_id = v
+    v = g("SourceSchema", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "SourceSchema", co, 33)
+    o.source_schema = v
+    v = g("DestSchema", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "DestSchema", co, 33)
+    o.dest_schema = v
+    v = g("ParentObj", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ParentObj", co, 33)
+    o.parent_obj = v
+    v = g("ErrMsg", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ErrMsg", co, 33)
+    o.err_msg = v
+    v = g("OrderNum", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "OrderNum", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "OrderNum", co, "an integer from -2147483648 to 2147483647")
+    o.order_num = v
+    v = g("RepairMethod", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "RepairMethod", co, 33)
+    o.repair_method = v
+    v = g("Id", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Id", co, 33)
+    o.id = v
+    v = g("Current", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Current", co, 33)
+    o.current = v
+    v = g("Logs", UNSET)
+    if v.__class__ is list:
         p = path + "/Logs/"
-        f24 = [
-            _dec_JobLog(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(f24)
+        v = [
+            _dec_JobLog(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            for i, x in enumerate(v)
         ]
-    elif f24 is not UNSET and f24 is not None:
-        f24 = _c.wrong(f24, path, "Logs", "array", co)
-    extra = None if _K_ProgressInfo.issuperset(d) else _c.extras(d, _K_ProgressInfo, path, co, True)
-    return ProgressInfo(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, extra)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Logs", co, 9)
+    o.logs = v
+    o.extra_fields = None if _K_ProgressInfo.issuperset(d) else _c.extras(d, _K_ProgressInfo, path, co, True)
+    o.notes = ()
+    return o
 
 
 def _enc_ProgressInfo(o: ProgressInfo) -> dict[str, Any]:
@@ -648,7 +1169,7 @@ def _enc_ProgressInfo(o: ProgressInfo) -> dict[str, Any]:
         out["FinishTime"] = v
     v = o.ignore_flag
     if v is not UNSET:
-        out["IgnoreFlag"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["IgnoreFlag"] = v._value_ if v.__class__ is IgnoreFlag else v
     v = o.delay_seconds
     if v is not UNSET:
         out["DelaySeconds"] = v
@@ -657,7 +1178,7 @@ def _enc_ProgressInfo(o: ProgressInfo) -> dict[str, Any]:
         out["DdlSql"] = v
     v = o.state
     if v is not UNSET:
-        out["State"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["State"] = v._value_ if v.__class__ is ProgressState else v
     v = o.boot_time
     if v is not UNSET:
         out["BootTime"] = v
@@ -714,32 +1235,38 @@ def _enc_ProgressInfo(o: ProgressInfo) -> dict[str, Any]:
         out["Current"] = v
     v = o.logs
     if v is not UNSET:
-        out["Logs"] = [_enc_JobLog(x) if x.__class__ is JobLog else x for x in v] if v.__class__ is list else v
+        out["Logs"] = _write3(v) if v.__class__ is list else v
     if o.extra_fields:
         out.update(o.extra_fields)
     return out
 
 
 def _dec_JobLog(d: dict[str, Any], path: str, co: list[Note]) -> JobLog:
+    o = _new(JobLog)
     g = d.get
-    f0 = g("ErrData", UNSET)
-    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
-        f0 = _c.string(_LENIENT, f0, path, "ErrData", co, True)
-    f1 = g("ErrMsg", UNSET)
-    if f1.__class__ is not str and f1 is not UNSET and f1 is not None:
-        f1 = _c.string(_LENIENT, f1, path, "ErrMsg", co, True)
-    f2 = g("LogLevel", UNSET)
-    if f2.__class__ is str:
-        f2 = _M_LogLevel.get(f2, f2)
-        if f2.__class__ is str:
-            f2 = _c.unknown(LogLevel, f2, path, "LogLevel", co)
-    elif f2 is not UNSET and f2 is not None:
-        f2 = _c.wrong(f2, path, "LogLevel", "string", co)
-    f3 = g("ErrType", UNSET)
-    if f3.__class__ is not str and f3 is not UNSET and f3 is not None:
-        f3 = _c.string(_LENIENT, f3, path, "ErrType", co, True)
-    extra = None if _K_JobLog.issuperset(d) else _c.extras(d, _K_JobLog, path, co, True)
-    return JobLog(f0, f1, f2, f3, extra)
+    v = g("ErrData", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ErrData", co, 33)
+    o.err_data = v
+    v = g("ErrMsg", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ErrMsg", co, 33)
+    o.err_msg = v
+    v = g("LogLevel", UNSET)
+    if v.__class__ is str:
+        v = _M_LogLevel.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(LogLevel, v, path, "LogLevel", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "LogLevel", co, 33)
+    o.log_level = v
+    v = g("ErrType", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ErrType", co, 33)
+    o.err_type = v
+    o.extra_fields = None if _K_JobLog.issuperset(d) else _c.extras(d, _K_JobLog, path, co, True)
+    o.notes = ()
+    return o
 
 
 def _enc_JobLog(o: JobLog) -> dict[str, Any]:
@@ -753,7 +1280,7 @@ def _enc_JobLog(o: JobLog) -> dict[str, Any]:
         out["ErrMsg"] = v
     v = o.log_level
     if v is not UNSET:
-        out["LogLevel"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["LogLevel"] = v._value_ if v.__class__ is LogLevel else v
     v = o.err_type
     if v is not UNSET:
         out["ErrType"] = v
@@ -763,44 +1290,57 @@ def _enc_JobLog(o: JobLog) -> dict[str, Any]:
 
 
 def _dec_SubDistributedJobStatus(d: dict[str, Any], path: str, co: list[Note]) -> SubDistributedJobStatus:
+    o = _new(SubDistributedJobStatus)
     g = d.get
-    f0 = g("JobName", UNSET)
-    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
-        f0 = _c.string(_LENIENT, f0, path, "JobName", co, True)
-    f1 = g("State", UNSET)
-    if f1.__class__ is str:
-        f1 = _M_JobState.get(f1, f1)
-        if f1.__class__ is str:
-            f1 = _c.unknown(JobState, f1, path, "State", co)
-    elif f1 is not UNSET and f1 is not None:
-        f1 = _c.wrong(f1, path, "State", "string", co)
-    f2 = g("JobId", UNSET)
-    if f2.__class__ is not str and f2 is not UNSET and f2 is not None:
-        f2 = _c.string(_LENIENT, f2, path, "JobId", co, True)
-    f3 = g("ErrorItem", UNSET)
-    if f3.__class__ is not int and f3 is not UNSET and f3 is not None:
-        f3 = _c.integer(_LENIENT, f3, path, "ErrorItem", co, True)
-    f4 = g("Code", UNSET)
-    if f4.__class__ is str:
-        f4 = _M_TaskCode.get(f4, f4)
-        if f4.__class__ is str:
-            f4 = _c.unknown(TaskCode, f4, path, "Code", co)
-    elif f4 is not UNSET and f4 is not None:
-        f4 = _c.wrong(f4, path, "Code", "string", co)
-    f5 = g("Total", UNSET)
-    if f5.__class__ is not int and f5 is not UNSET and f5 is not None:
-        f5 = _c.integer(_LENIENT, f5, path, "Total", co, True)
-    f6 = g("JobProgress", UNSET)
-    if f6.__class__ is list:
+    v = g("JobName", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobName", co, 33)
+    o.job_name = v
+    v = g("State", UNSET)
+    if v.__class__ is str:
+        v = _M_JobState.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(JobState, v, path, "State", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "State", co, 33)
+    o.state = v
+    v = g("JobId", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobId", co, 33)
+    o.job_id = v
+    v = g("ErrorItem", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ErrorItem", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "ErrorItem", co, "an integer from -2147483648 to 2147483647")
+    o.error_item = v
+    v = g("Code", UNSET)
+    if v.__class__ is str:
+        v = _M_TaskCode.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(TaskCode, v, path, "Code", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Code", co, 33)
+    o.code = v
+    v = g("Total", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Total", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "Total", co, "an integer from -2147483648 to 2147483647")
+    o.total = v
+    v = g("JobProgress", UNSET)
+    if v.__class__ is list:
         p = path + "/JobProgress/"
-        f6 = [
-            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(f6)
+        v = [
+            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            for i, x in enumerate(v)
         ]
-    elif f6 is not UNSET and f6 is not None:
-        f6 = _c.wrong(f6, path, "JobProgress", "array", co)
-    extra = None if _K_SubDistributedJobStatus.issuperset(d) else _c.extras(d, _K_SubDistributedJobStatus, path, co, True)
-    return SubDistributedJobStatus(f0, f1, f2, f3, f4, f5, f6, extra)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobProgress", co, 9)
+    o.job_progress = v
+    o.extra_fields = None if _K_SubDistributedJobStatus.issuperset(d) else _c.extras(d, _K_SubDistributedJobStatus, path, co, True)
+    o.notes = ()
+    return o
 
 
 def _enc_SubDistributedJobStatus(o: SubDistributedJobStatus) -> dict[str, Any]:
@@ -811,7 +1351,7 @@ def _enc_SubDistributedJobStatus(o: SubDistributedJobStatus) -> dict[str, Any]:
         out["JobName"] = v
     v = o.state
     if v is not UNSET:
-        out["State"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["State"] = v._value_ if v.__class__ is JobState else v
     v = o.job_id
     if v is not UNSET:
         out["JobId"] = v
@@ -820,86 +1360,106 @@ def _enc_SubDistributedJobStatus(o: SubDistributedJobStatus) -> dict[str, Any]:
         out["ErrorItem"] = v
     v = o.code
     if v is not UNSET:
-        out["Code"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["Code"] = v._value_ if v.__class__ is TaskCode else v
     v = o.total
     if v is not UNSET:
         out["Total"] = v
     v = o.job_progress
     if v is not UNSET:
-        out["JobProgress"] = [_enc_ProgressInfo(x) if x.__class__ is ProgressInfo else x for x in v] if v.__class__ is list else v
+        out["JobProgress"] = _write0(v) if v.__class__ is list else v
     if o.extra_fields:
         out.update(o.extra_fields)
     return out
 
 
 def _dec_FullNetCheckJobStatus(d: dict[str, Any], path: str, co: list[Note]) -> FullNetCheckJobStatus:
+    o = _new(FullNetCheckJobStatus)
     g = d.get
-    f0 = g("JobName", UNSET)
-    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
-        f0 = _c.string(_LENIENT, f0, path, "JobName", co, True)
-    f1 = g("State", UNSET)
-    if f1.__class__ is str:
-        f1 = _M_CheckResult.get(f1, f1)
-        if f1.__class__ is str:
-            f1 = _c.unknown(CheckResult, f1, path, "State", co)
-    elif f1 is not UNSET and f1 is not None:
-        f1 = _c.wrong(f1, path, "State", "string", co)
-    f2 = g("JobId", UNSET)
-    if f2.__class__ is not str and f2 is not UNSET and f2 is not None:
-        f2 = _c.string(_LENIENT, f2, path, "JobId", co, True)
-    f3 = g("ErrorItem", UNSET)
-    if f3.__class__ is not int and f3 is not UNSET and f3 is not None:
-        f3 = _c.integer(_LENIENT, f3, path, "ErrorItem", co, True)
-    f4 = g("Code", UNSET)
-    if f4.__class__ is str:
-        f4 = _M_TaskCode.get(f4, f4)
-        if f4.__class__ is str:
-            f4 = _c.unknown(TaskCode, f4, path, "Code", co)
-    elif f4 is not UNSET and f4 is not None:
-        f4 = _c.wrong(f4, path, "Code", "string", co)
-    f5 = g("Total", UNSET)
-    if f5.__class__ is not int and f5 is not UNSET and f5 is not None:
-        f5 = _c.integer(_LENIENT, f5, path, "Total", co, True)
-    f6 = g("HostRegion", UNSET)
-    if f6.__class__ is not str and f6 is not UNSET and f6 is not None:
-        f6 = _c.string(_LENIENT, f6, path, "HostRegion", co, True)
-    f7 = g("SrcRegion", UNSET)
-    if f7.__class__ is not str and f7 is not UNSET and f7 is not None:
-        f7 = _c.string(_LENIENT, f7, path, "SrcRegion", co, True)
-    f8 = g("DestRegion", UNSET)
-    if f8.__class__ is not str and f8 is not UNSET and f8 is not None:
-        f8 = _c.string(_LENIENT, f8, path, "DestRegion", co, True)
-    f9 = g("SrcRegionCidr", UNSET)
-    if f9.__class__ is not str and f9 is not UNSET and f9 is not None:
-        f9 = _c.string(_LENIENT, f9, path, "SrcRegionCidr", co, True)
-    f10 = g("DestRegionCidr", UNSET)
-    if f10.__class__ is not str and f10 is not UNSET and f10 is not None:
-        f10 = _c.string(_LENIENT, f10, path, "DestRegionCidr", co, True)
-    f11 = g("SourceEndpointType", UNSET)
-    if f11.__class__ is str:
-        f11 = _M_EndpointAccessType.get(f11, f11)
-        if f11.__class__ is str:
-            f11 = _c.unknown(EndpointAccessType, f11, path, "SourceEndpointType", co)
-    elif f11 is not UNSET and f11 is not None:
-        f11 = _c.wrong(f11, path, "SourceEndpointType", "string", co)
-    f12 = g("DestinationEndpointType", UNSET)
-    if f12.__class__ is str:
-        f12 = _M_EndpointAccessType.get(f12, f12)
-        if f12.__class__ is str:
-            f12 = _c.unknown(EndpointAccessType, f12, path, "DestinationEndpointType", co)
-    elif f12 is not UNSET and f12 is not None:
-        f12 = _c.wrong(f12, path, "DestinationEndpointType", "string", co)
-    f13 = g("JobProgress", UNSET)
-    if f13.__class__ is list:
+    v = g("JobName", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobName", co, 33)
+    o.job_name = v
+    v = g("State", UNSET)
+    if v.__class__ is str:
+        v = _M_CheckResult.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(CheckResult, v, path, "State", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "State", co, 33)
+    o.state = v
+    v = g("JobId", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobId", co, 33)
+    o.job_id = v
+    v = g("ErrorItem", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ErrorItem", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "ErrorItem", co, "an integer from -2147483648 to 2147483647")
+    o.error_item = v
+    v = g("Code", UNSET)
+    if v.__class__ is str:
+        v = _M_TaskCode.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(TaskCode, v, path, "Code", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Code", co, 33)
+    o.code = v
+    v = g("Total", UNSET)
+    if v.__class__ is not int and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Total", co, 65)
+    if v.__class__ is int and (v < -2147483648 or v > 2147483647):
+        _c.broken(v, path, "Total", co, "an integer from -2147483648 to 2147483647")
+    o.total = v
+    v = g("HostRegion", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "HostRegion", co, 33)
+    o.host_region = v
+    v = g("SrcRegion", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "SrcRegion", co, 33)
+    o.src_region = v
+    v = g("DestRegion", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "DestRegion", co, 33)
+    o.dest_region = v
+    v = g("SrcRegionCidr", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "SrcRegionCidr", co, 33)
+    o.src_region_cidr = v
+    v = g("DestRegionCidr", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "DestRegionCidr", co, 33)
+    o.dest_region_cidr = v
+    v = g("SourceEndpointType", UNSET)
+    if v.__class__ is str:
+        v = _M_EndpointAccessType.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(EndpointAccessType, v, path, "SourceEndpointType", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "SourceEndpointType", co, 33)
+    o.source_endpoint_type = v
+    v = g("DestinationEndpointType", UNSET)
+    if v.__class__ is str:
+        v = _M_EndpointAccessType.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(EndpointAccessType, v, path, "DestinationEndpointType", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "DestinationEndpointType", co, 33)
+    o.destination_endpoint_type = v
+    v = g("JobProgress", UNSET)
+    if v.__class__ is list:
         p = path + "/JobProgress/"
-        f13 = [
-            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(f13)
+        v = [
+            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            for i, x in enumerate(v)
         ]
-    elif f13 is not UNSET and f13 is not None:
-        f13 = _c.wrong(f13, path, "JobProgress", "array", co)
-    extra = None if _K_FullNetCheckJobStatus.issuperset(d) else _c.extras(d, _K_FullNetCheckJobStatus, path, co, True)
-    return FullNetCheckJobStatus(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, extra)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "JobProgress", co, 9)
+    o.job_progress = v
+    o.extra_fields = None if _K_FullNetCheckJobStatus.issuperset(d) else _c.extras(d, _K_FullNetCheckJobStatus, path, co, True)
+    o.notes = ()
+    return o
 
 
 def _enc_FullNetCheckJobStatus(o: FullNetCheckJobStatus) -> dict[str, Any]:
@@ -910,7 +1470,7 @@ def _enc_FullNetCheckJobStatus(o: FullNetCheckJobStatus) -> dict[str, Any]:
         out["JobName"] = v
     v = o.state
     if v is not UNSET:
-        out["State"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["State"] = v._value_ if v.__class__ is CheckResult else v
     v = o.job_id
     if v is not UNSET:
         out["JobId"] = v
@@ -919,7 +1479,7 @@ def _enc_FullNetCheckJobStatus(o: FullNetCheckJobStatus) -> dict[str, Any]:
         out["ErrorItem"] = v
     v = o.code
     if v is not UNSET:
-        out["Code"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["Code"] = v._value_ if v.__class__ is TaskCode else v
     v = o.total
     if v is not UNSET:
         out["Total"] = v
@@ -940,34 +1500,38 @@ def _enc_FullNetCheckJobStatus(o: FullNetCheckJobStatus) -> dict[str, Any]:
         out["DestRegionCidr"] = v
     v = o.source_endpoint_type
     if v is not UNSET:
-        out["SourceEndpointType"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["SourceEndpointType"] = v._value_ if v.__class__ is EndpointAccessType else v
     v = o.destination_endpoint_type
     if v is not UNSET:
-        out["DestinationEndpointType"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["DestinationEndpointType"] = v._value_ if v.__class__ is EndpointAccessType else v
     v = o.job_progress
     if v is not UNSET:
-        out["JobProgress"] = [_enc_ProgressInfo(x) if x.__class__ is ProgressInfo else x for x in v] if v.__class__ is list else v
+        out["JobProgress"] = _write0(v) if v.__class__ is list else v
     if o.extra_fields:
         out.update(o.extra_fields)
     return out
 
 
 def _dec_NetworkDiagnosisResult(d: dict[str, Any], path: str, co: list[Note]) -> NetworkDiagnosisResult:
+    o = _new(NetworkDiagnosisResult)
     g = d.get
-    f0 = g("ModelVersion", UNSET)
-    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
-        f0 = _c.string(_LENIENT, f0, path, "ModelVersion", co, True)
-    f1 = g("Diagnosis", UNSET)
-    if f1.__class__ is list:
+    v = g("ModelVersion", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "ModelVersion", co, 33)
+    o.model_version = v
+    v = g("Diagnosis", UNSET)
+    if v.__class__ is list:
         p = path + "/Diagnosis/"
-        f1 = [
-            _dec_NetworkDiagnosisReport(x, p + str(i), co) if x.__class__ is dict else _c.wrong(x, p[:-1], str(i), "object", co)
-            for i, x in enumerate(f1)
+        v = [
+            _dec_NetworkDiagnosisReport(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            for i, x in enumerate(v)
         ]
-    elif f1 is not UNSET and f1 is not None:
-        f1 = _c.wrong(f1, path, "Diagnosis", "array", co)
-    extra = None if _K_NetworkDiagnosisResult.issuperset(d) else _c.extras(d, _K_NetworkDiagnosisResult, path, co, True)
-    return NetworkDiagnosisResult(f0, f1, extra)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Diagnosis", co, 9)
+    o.diagnosis = v
+    o.extra_fields = None if _K_NetworkDiagnosisResult.issuperset(d) else _c.extras(d, _K_NetworkDiagnosisResult, path, co, True)
+    o.notes = ()
+    return o
 
 
 def _enc_NetworkDiagnosisResult(o: NetworkDiagnosisResult) -> dict[str, Any]:
@@ -978,35 +1542,42 @@ def _enc_NetworkDiagnosisResult(o: NetworkDiagnosisResult) -> dict[str, Any]:
         out["ModelVersion"] = v
     v = o.diagnosis
     if v is not UNSET:
-        out["Diagnosis"] = [_enc_NetworkDiagnosisReport(x) if x.__class__ is NetworkDiagnosisReport else x for x in v] if v.__class__ is list else v
+        out["Diagnosis"] = _write4(v) if v.__class__ is list else v
     if o.extra_fields:
         out.update(o.extra_fields)
     return out
 
 
 def _dec_NetworkDiagnosisReport(d: dict[str, Any], path: str, co: list[Note]) -> NetworkDiagnosisReport:
+    o = _new(NetworkDiagnosisReport)
     g = d.get
-    f0 = g("EndpointType", UNSET)
-    if f0.__class__ is str:
-        f0 = _M_DiagnosisEndpointType.get(f0, f0)
-        if f0.__class__ is str:
-            f0 = _c.unknown(DiagnosisEndpointType, f0, path, "EndpointType", co)
-    elif f0 is not UNSET and f0 is not None:
-        f0 = _c.wrong(f0, path, "EndpointType", "string", co)
-    f1 = g("Code", UNSET)
-    if f1.__class__ is not str and f1 is not UNSET and f1 is not None:
-        f1 = _c.string(_LENIENT, f1, path, "Code", co, True)
-    f2 = g("CnDocUrl", UNSET)
-    if f2.__class__ is not str and f2 is not UNSET and f2 is not None:
-        f2 = _c.string(_LENIENT, f2, path, "CnDocUrl", co, True)
-    f3 = g("InternationalDocUrl", UNSET)
-    if f3.__class__ is not str and f3 is not UNSET and f3 is not None:
-        f3 = _c.string(_LENIENT, f3, path, "InternationalDocUrl", co, True)
-    f4 = g("Result", UNSET)
-    if f4.__class__ is not str and f4 is not UNSET and f4 is not None:
-        f4 = _c.string(_LENIENT, f4, path, "Result", co, True)
-    extra = None if _K_NetworkDiagnosisReport.issuperset(d) else _c.extras(d, _K_NetworkDiagnosisReport, path, co, True)
-    return NetworkDiagnosisReport(f0, f1, f2, f3, f4, extra)
+    v = g("EndpointType", UNSET)
+    if v.__class__ is str:
+        v = _M_DiagnosisEndpointType.get(v, v)
+        if v.__class__ is str:
+            v = _c.unknown(DiagnosisEndpointType, v, path, "EndpointType", co)
+    elif v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "EndpointType", co, 33)
+    o.endpoint_type = v
+    v = g("Code", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Code", co, 33)
+    o.code = v
+    v = g("CnDocUrl", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "CnDocUrl", co, 33)
+    o.cn_doc_url = v
+    v = g("InternationalDocUrl", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "InternationalDocUrl", co, 33)
+    o.international_doc_url = v
+    v = g("Result", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Result", co, 33)
+    o.result = v
+    o.extra_fields = None if _K_NetworkDiagnosisReport.issuperset(d) else _c.extras(d, _K_NetworkDiagnosisReport, path, co, True)
+    o.notes = ()
+    return o
 
 
 def _enc_NetworkDiagnosisReport(o: NetworkDiagnosisReport) -> dict[str, Any]:
@@ -1014,7 +1585,7 @@ def _enc_NetworkDiagnosisReport(o: NetworkDiagnosisReport) -> dict[str, Any]:
     v: Any
     v = o.endpoint_type
     if v is not UNSET:
-        out["EndpointType"] = v._value_ if isinstance(v, OpenStrEnum) else v
+        out["EndpointType"] = v._value_ if v.__class__ is DiagnosisEndpointType else v
     v = o.code
     if v is not UNSET:
         out["Code"] = v
@@ -1033,26 +1604,33 @@ def _enc_NetworkDiagnosisReport(o: NetworkDiagnosisReport) -> dict[str, Any]:
 
 
 def _dec_ErrorResponse(d: dict[str, Any], path: str, co: list[Note]) -> ErrorResponse:
+    o = _new(ErrorResponse)
     g = d.get
-    f0 = g("RequestId", UNSET)
-    if f0.__class__ is not str and f0 is not UNSET and f0 is not None:
-        f0 = _c.string(_LENIENT, f0, path, "RequestId", co, True)
-    f1 = g("HostId", UNSET)
-    if f1.__class__ is not str and f1 is not UNSET and f1 is not None:
-        f1 = _c.string(_LENIENT, f1, path, "HostId", co, True)
-    f2 = g("Code", UNSET)
-    if f2.__class__ is not str and f2 is not UNSET and f2 is not None:
-        f2 = _c.string(_LENIENT, f2, path, "Code", co, True)
-    f3 = g("Message", UNSET)
-    if f3.__class__ is not str and f3 is not UNSET and f3 is not None:
-        f3 = _c.string(_LENIENT, f3, path, "Message", co, True)
-    f4 = g("Recommend", UNSET)
-    if f4.__class__ is not str and f4 is not UNSET and f4 is not None:
-        f4 = _c.string(_LENIENT, f4, path, "Recommend", co, True)
-    f5 = g("AccessDeniedDetail", UNSET)
-
-    extra = None if _K_ErrorResponse.issuperset(d) else _c.extras(d, _K_ErrorResponse, path, co, True)
-    return ErrorResponse(f0, f1, f2, f3, f4, f5, extra)
+    v = g("RequestId", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "RequestId", co, 33)
+    o.request_id = v
+    v = g("HostId", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "HostId", co, 33)
+    o.host_id = v
+    v = g("Code", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Code", co, 33)
+    o.code = v
+    v = g("Message", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Message", co, 33)
+    o.message = v
+    v = g("Recommend", UNSET)
+    if v.__class__ is not str and v is not UNSET and v is not None:
+        v = _c.off(_LAX, v, path, "Recommend", co, 33)
+    o.recommend = v
+    v = g("AccessDeniedDetail", UNSET)
+    o.access_denied_detail = v
+    o.extra_fields = None if _K_ErrorResponse.issuperset(d) else _c.extras(d, _K_ErrorResponse, path, co, True)
+    o.notes = ()
+    return o
 
 
 def _enc_ErrorResponse(o: ErrorResponse) -> dict[str, Any]:
@@ -1079,6 +1657,26 @@ def _enc_ErrorResponse(o: ErrorResponse) -> dict[str, Any]:
     if o.extra_fields:
         out.update(o.extra_fields)
     return out
+
+
+def _write0(values: list[Any]) -> list[Any]:
+    return [_enc_ProgressInfo(x) if x.__class__ is ProgressInfo else x for x in values]
+
+
+def _write1(values: list[Any]) -> list[Any]:
+    return [_enc_SubDistributedJobStatus(x) if x.__class__ is SubDistributedJobStatus else x for x in values]
+
+
+def _write2(values: list[Any]) -> list[Any]:
+    return [_enc_FullNetCheckJobStatus(x) if x.__class__ is FullNetCheckJobStatus else x for x in values]
+
+
+def _write3(values: list[Any]) -> list[Any]:
+    return [_enc_JobLog(x) if x.__class__ is JobLog else x for x in values]
+
+
+def _write4(values: list[Any]) -> list[Any]:
+    return [_enc_NetworkDiagnosisReport(x) if x.__class__ is NetworkDiagnosisReport else x for x in values]
 
 
 # Action -> the model of its response.

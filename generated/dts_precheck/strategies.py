@@ -2,16 +2,22 @@
 # Do not edit: change the spec and run `make generate`.
 """Hypothesis strategies for Data Transmission Service DescribePreCheckStatus, derived from the spec's IR.
 
-The only module of this package that imports anything outside the standard library (Hypothesis),
-so vendoring users can fuzz their own code with documents shaped like the real ones.
+The only module of this package besides the pydantic flavour that imports anything outside the standard
+library (Hypothesis), so vendoring users can fuzz their own code with documents shaped like the real ones.
 
 Each `<model>_documents(...)` strategy draws JSON-like dicts: every field absent, null or present.
   unknown_enums=True  also draws strings outside each value set (open enums must keep them)
   drift=True          also draws the type drift the spec's lenient policy accepts ("42", "True", "None")
+  awkward=True        draws anything a reader must survive: drift the policy accepts and drift it does not
+                      (" 42", "1e3", "0x1F", ""), integers past their format, floats for integers, values that
+                      break constraints, wrong types, unknown keys (with "~" and "/"), members' Python names
+                      in value sets, arrays where objects belong, and nesting past the depth limit
+`invalid_response_documents()` plants exactly one error and says where.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +25,7 @@ from hypothesis import strategies as st
 
 __all__ = [
     "describe_pre_check_status_response_documents",
+    "edge_documents",
     "error_response_documents",
     "full_net_check_job_status_documents",
     "invalid_response_documents",
@@ -30,246 +37,404 @@ __all__ = [
     "sub_distributed_job_status_documents",
 ]
 
-_INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
-_LENIENT_BOOLEANS = ["true", "false", "True", "False"]
-_LENIENT_NULLS = ["None"]
+# The schemas, flattened from the IR: component -> its fields (wire name -> property), closed or not, what
+# unknown keys must hold (None: anything), the required fields.
+_MODELS: dict[str, dict[str, Any]] = {
+    "DescribePreCheckStatusResponse": {
+        "fields": {
+            "State": {"kind": "enum", "nullable": True, "name": "JobState", "open": True},
+            "Success": {"kind": "scalar", "nullable": True, "types": ["boolean"]},
+            "PageRecordCount": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
+            "Total": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "HttpStatusCode": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "RequestId": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "JobName": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "JobId": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "ErrorItem": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "ErrorAnalysisItem": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "TotalRecordCount": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
+            "Code": {"kind": "enum", "nullable": True, "name": "TaskCode", "open": True},
+            "PageNumber": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
+            "JobProgress": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"}},
+            "AnalysisJobProgress": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"}},
+            "SubDistributedJobStatus": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "SubDistributedJobStatus"}},
+            "FullNetCheckJobStatus": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "FullNetCheckJobStatus"}},
+            "NetworkDiagnosisResult": {"kind": "model", "nullable": True, "name": "NetworkDiagnosisResult"},
+        },
+        "closed": True,
+        "additional": None,
+        "required": [],
+    },
+    "ProgressInfo": {
+        "fields": {
+            "Skip": {"kind": "scalar", "nullable": True, "types": ["boolean"]},
+            "FinishTime": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "IgnoreFlag": {"kind": "enum", "nullable": True, "name": "IgnoreFlag", "open": True},
+            "DelaySeconds": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "DdlSql": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "State": {"kind": "enum", "nullable": True, "name": "ProgressState", "open": True},
+            "BootTime": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Item": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Sub": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Total": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "TargetNames": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "CanSkip": {"kind": "scalar", "nullable": True, "types": ["boolean"]},
+            "Names": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "ErrDetail": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "DiffRow": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
+            "JobId": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "SourceSchema": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "DestSchema": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "ParentObj": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "ErrMsg": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "OrderNum": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "RepairMethod": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Id": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Current": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Logs": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "JobLog"}},
+        },
+        "closed": True,
+        "additional": None,
+        "required": [],
+    },
+    "JobLog": {
+        "fields": {
+            "ErrData": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "ErrMsg": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "LogLevel": {"kind": "enum", "nullable": True, "name": "LogLevel", "open": True},
+            "ErrType": {"kind": "scalar", "nullable": True, "types": ["string"]},
+        },
+        "closed": True,
+        "additional": None,
+        "required": [],
+    },
+    "SubDistributedJobStatus": {
+        "fields": {
+            "JobName": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "State": {"kind": "enum", "nullable": True, "name": "JobState", "open": True},
+            "JobId": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "ErrorItem": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "Code": {"kind": "enum", "nullable": True, "name": "TaskCode", "open": True},
+            "Total": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "JobProgress": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"}},
+        },
+        "closed": True,
+        "additional": None,
+        "required": [],
+    },
+    "FullNetCheckJobStatus": {
+        "fields": {
+            "JobName": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "State": {"kind": "enum", "nullable": True, "name": "CheckResult", "open": True},
+            "JobId": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "ErrorItem": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "Code": {"kind": "enum", "nullable": True, "name": "TaskCode", "open": True},
+            "Total": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "HostRegion": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "SrcRegion": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "DestRegion": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "SrcRegionCidr": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "DestRegionCidr": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "SourceEndpointType": {"kind": "enum", "nullable": True, "name": "EndpointAccessType", "open": True},
+            "DestinationEndpointType": {"kind": "enum", "nullable": True, "name": "EndpointAccessType", "open": True},
+            "JobProgress": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"}},
+        },
+        "closed": True,
+        "additional": None,
+        "required": [],
+    },
+    "NetworkDiagnosisResult": {
+        "fields": {
+            "ModelVersion": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Diagnosis": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "NetworkDiagnosisReport"}},
+        },
+        "closed": True,
+        "additional": None,
+        "required": [],
+    },
+    "NetworkDiagnosisReport": {
+        "fields": {
+            "EndpointType": {"kind": "enum", "nullable": True, "name": "DiagnosisEndpointType", "open": True},
+            "Code": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "CnDocUrl": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "InternationalDocUrl": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Result": {"kind": "scalar", "nullable": True, "types": ["string"]},
+        },
+        "closed": True,
+        "additional": None,
+        "required": [],
+    },
+    "ErrorResponse": {
+        "fields": {
+            "RequestId": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "HostId": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Code": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Message": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "Recommend": {"kind": "scalar", "nullable": True, "types": ["string"]},
+            "AccessDeniedDetail": {"kind": "any", "nullable": True},
+        },
+        "closed": True,
+        "additional": None,
+        "required": [],
+    },
+}
+# Value set -> (values, the members' Python names).
+_ENUMS: dict[str, tuple[list[str], list[str]]] = {
+    "JobState": (["NotStarted", "Suspending", "Checking", "Migrating", "Failed", "Catched", "Finished"], ["NOT_STARTED", "SUSPENDING", "CHECKING", "MIGRATING", "FAILED", "CATCHED", "FINISHED"]),
+    "ProgressState": (["NotStarted", "Checking", "Migrating", "Failed", "Warning", "Success", "Finished"], ["NOT_STARTED", "CHECKING", "MIGRATING", "FAILED", "WARNING", "SUCCESS", "FINISHED"]),
+    "CheckResult": (["Failed", "Success"], ["FAILED", "SUCCESS"]),
+    "TaskCode": (["01", "02", "03", "04"], ["VALUE_01", "VALUE_02", "VALUE_03", "VALUE_04"]),
+    "StructType": (["before", "after"], ["BEFORE", "AFTER"]),
+    "IgnoreFlag": (["N", "Y"], ["N", "Y"]),
+    "EndpointAccessType": (["ALIYUN", "OTHER", "ECS", "EXPRESS", "CEN", "DG"], ["ALIYUN", "OTHER", "ECS", "EXPRESS", "CEN", "DG"]),
+    "DiagnosisEndpointType": (["source", "destination", "unknown"], ["SOURCE", "DESTINATION", "UNKNOWN"]),
+    "LogLevel": (["ERROR", "INFO"], ["ERROR", "INFO"]),
+}
+# The spec's lenient policy: what a lenient reader accepts, so strategies draw it as drift.
 _INTEGER_FROM_STRING = True
-
-
-def _integer(fmt: str | None, nullable: bool, drift: bool) -> st.SearchStrategy[Any]:
-    lo, hi = _INT_BOUNDS.get(fmt or "", (-(2**63), 2**63 - 1))
-    s: st.SearchStrategy[Any] = st.integers(lo, hi)
-    if drift and _INTEGER_FROM_STRING:
-        s = s | st.integers(lo, hi).map(str)
-    if drift and nullable and _LENIENT_NULLS:
-        s = s | st.sampled_from(_LENIENT_NULLS)
-    return s
-
-
-def _number(fmt: str | None, nullable: bool, drift: bool) -> st.SearchStrategy[Any]:
-    s: st.SearchStrategy[Any] = st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(2**53), 2**53)
-    if drift and nullable and _LENIENT_NULLS:
-        s = s | st.sampled_from(_LENIENT_NULLS)
-    return s
-
-
-def _boolean(fmt: str | None, nullable: bool, drift: bool) -> st.SearchStrategy[Any]:
-    s: st.SearchStrategy[Any] = st.booleans()
-    if drift and _LENIENT_BOOLEANS:
-        s = s | st.sampled_from(_LENIENT_BOOLEANS)
-    if drift and nullable and _LENIENT_NULLS:
-        s = s | st.sampled_from(_LENIENT_NULLS)
-    return s
-
-
-def _string(fmt: str | None, nullable: bool, drift: bool) -> st.SearchStrategy[Any]:
-    return st.text(max_size=24)
-
-
-def _enum(values: list[str], unknown: bool) -> st.SearchStrategy[Any]:
-    s: st.SearchStrategy[Any] = st.sampled_from(values)
-    return s | st.text(max_size=12) if unknown else s
-
-
-def _field(s: st.SearchStrategy[Any], nullable: bool) -> st.SearchStrategy[Any]:
-    return st.none() | s if nullable else s
-
-
-JOB_STATE_VALUES = ["NotStarted", "Suspending", "Checking", "Migrating", "Failed", "Catched", "Finished"]
-PROGRESS_STATE_VALUES = ["NotStarted", "Checking", "Migrating", "Failed", "Warning", "Success", "Finished"]
-CHECK_RESULT_VALUES = ["Failed", "Success"]
-TASK_CODE_VALUES = ["01", "02", "03", "04"]
-STRUCT_TYPE_VALUES = ["before", "after"]
-IGNORE_FLAG_VALUES = ["N", "Y"]
-ENDPOINT_ACCESS_TYPE_VALUES = ["ALIYUN", "OTHER", "ECS", "EXPRESS", "CEN", "DG"]
-DIAGNOSIS_ENDPOINT_TYPE_VALUES = ["source", "destination", "unknown"]
-LOG_LEVEL_VALUES = ["ERROR", "INFO"]
-
-
-
-def describe_pre_check_status_response_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3
-) -> st.SearchStrategy[dict[str, Any]]:
-    """DescribePreCheckStatusResponse objects: each field absent, null (where the schema allows) or a value."""
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "State": _field(_enum(JOB_STATE_VALUES, unknown_enums), True),
-            "Success": _field(_boolean(None, True, drift), True),
-            "PageRecordCount": _field(_integer("int64", True, drift), True),
-            "Total": _field(_integer("int32", True, drift), True),
-            "HttpStatusCode": _field(_integer("int32", True, drift), True),
-            "RequestId": _field(_string(None, True, drift), True),
-            "JobName": _field(_string(None, True, drift), True),
-            "JobId": _field(_string(None, True, drift), True),
-            "ErrorItem": _field(_integer("int32", True, drift), True),
-            "ErrorAnalysisItem": _field(_integer("int32", True, drift), True),
-            "TotalRecordCount": _field(_integer("int64", True, drift), True),
-            "Code": _field(_enum(TASK_CODE_VALUES, unknown_enums), True),
-            "PageNumber": _field(_integer("int64", True, drift), True),
-            "JobProgress": _field(st.lists(_field(st.deferred(lambda: progress_info_documents(unknown_enums, drift, max_items)), False), max_size=max_items), True),
-            "AnalysisJobProgress": _field(st.lists(_field(st.deferred(lambda: progress_info_documents(unknown_enums, drift, max_items)), False), max_size=max_items), True),
-            "SubDistributedJobStatus": _field(st.lists(_field(st.deferred(lambda: sub_distributed_job_status_documents(unknown_enums, drift, max_items)), False), max_size=max_items), True),
-            "FullNetCheckJobStatus": _field(st.lists(_field(st.deferred(lambda: full_net_check_job_status_documents(unknown_enums, drift, max_items)), False), max_size=max_items), True),
-            "NetworkDiagnosisResult": _field(st.deferred(lambda: network_diagnosis_result_documents(unknown_enums, drift, max_items)), True),
-        },
-    )
-
-
-def progress_info_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3
-) -> st.SearchStrategy[dict[str, Any]]:
-    """ProgressInfo objects: each field absent, null (where the schema allows) or a value."""
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "Skip": _field(_boolean(None, True, drift), True),
-            "FinishTime": _field(_string(None, True, drift), True),
-            "IgnoreFlag": _field(_enum(IGNORE_FLAG_VALUES, unknown_enums), True),
-            "DelaySeconds": _field(_integer("int32", True, drift), True),
-            "DdlSql": _field(_string(None, True, drift), True),
-            "State": _field(_enum(PROGRESS_STATE_VALUES, unknown_enums), True),
-            "BootTime": _field(_string(None, True, drift), True),
-            "Item": _field(_string(None, True, drift), True),
-            "Sub": _field(_string(None, True, drift), True),
-            "Total": _field(_integer("int32", True, drift), True),
-            "TargetNames": _field(_string(None, True, drift), True),
-            "CanSkip": _field(_boolean(None, True, drift), True),
-            "Names": _field(_string(None, True, drift), True),
-            "ErrDetail": _field(_string(None, True, drift), True),
-            "DiffRow": _field(_integer("int64", True, drift), True),
-            "JobId": _field(_string(None, True, drift), True),
-            "SourceSchema": _field(_string(None, True, drift), True),
-            "DestSchema": _field(_string(None, True, drift), True),
-            "ParentObj": _field(_string(None, True, drift), True),
-            "ErrMsg": _field(_string(None, True, drift), True),
-            "OrderNum": _field(_integer("int32", True, drift), True),
-            "RepairMethod": _field(_string(None, True, drift), True),
-            "Id": _field(_string(None, True, drift), True),
-            "Current": _field(_string(None, True, drift), True),
-            "Logs": _field(st.lists(_field(st.deferred(lambda: job_log_documents(unknown_enums, drift, max_items)), False), max_size=max_items), True),
-        },
-    )
-
-
-def job_log_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3
-) -> st.SearchStrategy[dict[str, Any]]:
-    """JobLog objects: each field absent, null (where the schema allows) or a value."""
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "ErrData": _field(_string(None, True, drift), True),
-            "ErrMsg": _field(_string(None, True, drift), True),
-            "LogLevel": _field(_enum(LOG_LEVEL_VALUES, unknown_enums), True),
-            "ErrType": _field(_string(None, True, drift), True),
-        },
-    )
-
-
-def sub_distributed_job_status_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3
-) -> st.SearchStrategy[dict[str, Any]]:
-    """SubDistributedJobStatus objects: each field absent, null (where the schema allows) or a value."""
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "JobName": _field(_string(None, True, drift), True),
-            "State": _field(_enum(JOB_STATE_VALUES, unknown_enums), True),
-            "JobId": _field(_string(None, True, drift), True),
-            "ErrorItem": _field(_integer("int32", True, drift), True),
-            "Code": _field(_enum(TASK_CODE_VALUES, unknown_enums), True),
-            "Total": _field(_integer("int32", True, drift), True),
-            "JobProgress": _field(st.lists(_field(st.deferred(lambda: progress_info_documents(unknown_enums, drift, max_items)), False), max_size=max_items), True),
-        },
-    )
-
-
-def full_net_check_job_status_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3
-) -> st.SearchStrategy[dict[str, Any]]:
-    """FullNetCheckJobStatus objects: each field absent, null (where the schema allows) or a value."""
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "JobName": _field(_string(None, True, drift), True),
-            "State": _field(_enum(CHECK_RESULT_VALUES, unknown_enums), True),
-            "JobId": _field(_string(None, True, drift), True),
-            "ErrorItem": _field(_integer("int32", True, drift), True),
-            "Code": _field(_enum(TASK_CODE_VALUES, unknown_enums), True),
-            "Total": _field(_integer("int32", True, drift), True),
-            "HostRegion": _field(_string(None, True, drift), True),
-            "SrcRegion": _field(_string(None, True, drift), True),
-            "DestRegion": _field(_string(None, True, drift), True),
-            "SrcRegionCidr": _field(_string(None, True, drift), True),
-            "DestRegionCidr": _field(_string(None, True, drift), True),
-            "SourceEndpointType": _field(_enum(ENDPOINT_ACCESS_TYPE_VALUES, unknown_enums), True),
-            "DestinationEndpointType": _field(_enum(ENDPOINT_ACCESS_TYPE_VALUES, unknown_enums), True),
-            "JobProgress": _field(st.lists(_field(st.deferred(lambda: progress_info_documents(unknown_enums, drift, max_items)), False), max_size=max_items), True),
-        },
-    )
-
-
-def network_diagnosis_result_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3
-) -> st.SearchStrategy[dict[str, Any]]:
-    """NetworkDiagnosisResult objects: each field absent, null (where the schema allows) or a value."""
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "ModelVersion": _field(_string(None, True, drift), True),
-            "Diagnosis": _field(st.lists(_field(st.deferred(lambda: network_diagnosis_report_documents(unknown_enums, drift, max_items)), False), max_size=max_items), True),
-        },
-    )
-
-
-def network_diagnosis_report_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3
-) -> st.SearchStrategy[dict[str, Any]]:
-    """NetworkDiagnosisReport objects: each field absent, null (where the schema allows) or a value."""
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "EndpointType": _field(_enum(DIAGNOSIS_ENDPOINT_TYPE_VALUES, unknown_enums), True),
-            "Code": _field(_string(None, True, drift), True),
-            "CnDocUrl": _field(_string(None, True, drift), True),
-            "InternationalDocUrl": _field(_string(None, True, drift), True),
-            "Result": _field(_string(None, True, drift), True),
-        },
-    )
-
-
-def error_response_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3
-) -> st.SearchStrategy[dict[str, Any]]:
-    """ErrorResponse objects: each field absent, null (where the schema allows) or a value."""
-    return st.fixed_dictionaries(
-        {},
-        optional={
-            "RequestId": _field(_string(None, True, drift), True),
-            "HostId": _field(_string(None, True, drift), True),
-            "Code": _field(_string(None, True, drift), True),
-            "Message": _field(_string(None, True, drift), True),
-            "Recommend": _field(_string(None, True, drift), True),
-            "AccessDeniedDetail": _field(st.none(), True),
-        },
-    )
-
-
+_BOOLEAN_WORDS: list[str] = ["true", "false", "True", "False"]
+_NULL_WORDS: list[str] = ["None"]
+_MAX_DEPTH = 100  # the runtime's nesting limit where a schema refers back to itself
 # Action -> the model of its response.
 _RESPONSE_MODELS: dict[str, str] = {
     "DescribePreCheckStatus": "DescribePreCheckStatusResponse",
 }
-_DOCUMENTS: dict[str, Callable[[bool, bool, int], st.SearchStrategy[dict[str, Any]]]] = {
-    "DescribePreCheckStatusResponse": describe_pre_check_status_response_documents,
-    "ProgressInfo": progress_info_documents,
-    "JobLog": job_log_documents,
-    "SubDistributedJobStatus": sub_distributed_job_status_documents,
-    "FullNetCheckJobStatus": full_net_check_job_status_documents,
-    "NetworkDiagnosisResult": network_diagnosis_result_documents,
-    "NetworkDiagnosisReport": network_diagnosis_report_documents,
-    "ErrorResponse": error_response_documents,
+
+_JSON: st.SearchStrategy[Any] = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+_ODD_KEYS = st.sampled_from(["~", "/", "a/b", "~0", "~1", "x~y/z", "", " ", "Extra", "é"]) | st.text(max_size=6)
+
+
+class _Mode:
+    def __init__(self, unknown_enums: bool, drift: bool, awkward: bool, max_items: int) -> None:
+        self.unknown_enums = unknown_enums or awkward
+        self.drift = drift or awkward
+        self.awkward = awkward
+        self.max_items = max_items
+
+
+# ---------------------------------------------------------------- valid values (and the drift asked for)
+def _integer(p: dict[str, Any]) -> st.SearchStrategy[Any]:
+    lo, hi = p.get("int_range", (None, None))
+    lows = [math.ceil(p["minimum"])] if "minimum" in p else []
+    lows += [math.floor(p["exclusive_minimum"]) + 1] if "exclusive_minimum" in p else []
+    highs = [math.floor(p["maximum"])] if "maximum" in p else []
+    highs += [math.ceil(p["exclusive_maximum"]) - 1] if "exclusive_maximum" in p else []
+    lo = max([x for x in (lo, *lows) if x is not None], default=None)
+    hi = min([x for x in (hi, *highs) if x is not None], default=None)
+    return st.integers(lo, hi)
+
+
+def _number(p: dict[str, Any]) -> st.SearchStrategy[Any]:
+    lo = p.get("minimum", p.get("exclusive_minimum"))
+    hi = p.get("maximum", p.get("exclusive_maximum"))
+    floats = st.floats(lo, hi, allow_nan=False, allow_infinity=False,
+                       exclude_min="exclusive_minimum" in p, exclude_max="exclusive_maximum" in p)
+    return floats | _integer(p)
+
+
+def _string(p: dict[str, Any]) -> st.SearchStrategy[Any]:
+    lo, hi = p.get("min_length", 0), p.get("max_length", max(p.get("min_length", 0), 24))
+    if "pattern" in p:
+        return st.from_regex(p["pattern"]).filter(lambda s: lo <= len(s) <= hi)
+    return st.text(min_size=lo, max_size=hi)
+
+
+_SCALARS: dict[str, Callable[[dict[str, Any]], st.SearchStrategy[Any]]] = {
+    "integer": _integer, "number": _number, "string": _string, "boolean": lambda p: st.booleans(),
 }
+
+
+def _drifted(p: dict[str, Any], valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """The drift the lenient policy accepts, for the types this property takes."""
+    types = p.get("types", [])
+    out: list[st.SearchStrategy[Any]] = []
+    if "string" in types:
+        return st.nothing()
+    if _INTEGER_FROM_STRING and ("integer" in types or "number" in types):
+        out.append(valid.filter(lambda v: isinstance(v, int) and not isinstance(v, bool)).map(str))
+    if "boolean" in types and _BOOLEAN_WORDS:
+        out.append(st.sampled_from(_BOOLEAN_WORDS))
+    if p["nullable"] and _NULL_WORDS:
+        out.append(st.sampled_from(_NULL_WORDS))
+    return st.one_of(out) if out else st.nothing()
+
+
+def _value(p: dict[str, Any], mode: _Mode, depth: int) -> st.SearchStrategy[Any]:
+    kind = p["kind"]
+    if kind in ("scalar", "union"):
+        if "const" in p:
+            s: st.SearchStrategy[Any] = st.just(p["const"])
+        else:
+            s = st.one_of([_SCALARS[t](p) for t in p["types"]])
+        if mode.drift:
+            s = s | _drifted(p, s)
+    elif kind == "enum":
+        values = _ENUMS[p["name"]][0]
+        s = st.sampled_from(values)
+        if mode.unknown_enums and p["open"]:
+            s = s | st.text(max_size=12).filter(lambda v: v not in values)
+        if mode.drift and p["nullable"] and _NULL_WORDS and p["open"]:
+            s = s | st.sampled_from(_NULL_WORDS).filter(lambda v: v not in values)
+    elif kind == "model":
+        s = _model(p["name"], mode, depth + 1)
+        if mode.drift and p["nullable"] and _NULL_WORDS:
+            s = s | st.sampled_from(_NULL_WORDS)
+    elif kind == "list":
+        lo, hi = p.get("min_items", 0), p.get("max_items", max(p.get("min_items", 0), mode.max_items))
+        s = st.lists(_field(p["item"], mode, depth + 1), min_size=lo, max_size=max(lo, min(hi, mode.max_items)))
+        if mode.drift and p["nullable"] and _NULL_WORDS:
+            s = s | st.sampled_from(_NULL_WORDS)
+    elif kind == "map":
+        s = st.dictionaries(st.text(max_size=6), _field(p["value"], mode, depth + 1), max_size=mode.max_items)
+    else:
+        s = _JSON
+    if mode.awkward:
+        s = s | _awkward(p, depth)
+    return s
+
+
+def _field(p: dict[str, Any], mode: _Mode, depth: int) -> st.SearchStrategy[Any]:
+    s = _value(p, mode, depth)
+    return st.none() | s if p["nullable"] else s
+
+
+def _model(name: str, mode: _Mode, depth: int) -> st.SearchStrategy[dict[str, Any]]:
+    model = _MODELS[name]
+
+    def build() -> st.SearchStrategy[dict[str, Any]]:
+        fields = {k: p for k, p in model["fields"].items() if depth < 6 or p["kind"] not in ("model", "list", "map")}
+        required = {k: _field(fields[k], mode, depth) for k in model["required"] if k in fields}
+        optional = {k: _field(p, mode, depth) for k, p in fields.items() if k not in required}
+        s = st.fixed_dictionaries(required, optional=optional)
+        if mode.awkward:
+            s = st.tuples(s, st.dictionaries(_ODD_KEYS.filter(lambda k: k not in model["fields"]), _JSON,
+                                             max_size=2)).map(lambda pair: {**pair[0], **pair[1]})
+        return s
+
+    return st.deferred(build)
+
+
+# ---------------------------------------------------------------- what a reader must survive
+_NUMERIC_TEXT = [" 42", "42 ", "+5", "1e3", "0x1F", "1_000", "", "007", "-0", "99999999999999999999", "1.5", "NaN"]
+_OTHER_WORDS = ["None", "null", "nil", "True", "true", "TRUE", "False", "1", "0", "yes", "no", "on", "off"]
+
+
+def _edge_values(p: dict[str, Any]) -> list[Any]:
+    """The values at the edges of what a property takes, and just past them: drift the policy accepts and drift
+    it does not, bounds and one beyond, wrong types, members' Python names, arrays where objects belong."""
+    kind = p["kind"]
+    out: list[Any] = [*_NUMERIC_TEXT, *_OTHER_WORDS, True, False, 0, 7, -1, 1.5, 3.0, [], {}, [1], {"a": 1}, None]
+    if kind in ("scalar", "union"):
+        types = p["types"]
+        if "integer" in types or "number" in types:
+            lo, hi = p.get("int_range", (-(2**63), 2**63 - 1))
+            out += [lo, hi, lo - 1, hi + 1, 2**31, -(2**31) - 1, 2**63, 2**64, -0.0, 1e300, float(hi)]
+            for key in ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum"):
+                if key in p:
+                    out += [p[key] - 1, p[key], p[key] + 1, p[key] - 0.5, p[key] + 0.5]
+        if "string" in types:
+            for key in ("min_length", "max_length"):
+                if key in p:
+                    out += ["x" * max(0, p[key] - 1), "x" * p[key], "x" * (p[key] + 1)]
+            if "pattern" in p:
+                out += ["", "a", "A", "0", "é"]
+        if "const" in p:
+            out += [p["const"], str(p["const"])]
+    elif kind == "enum":
+        values, names = _ENUMS[p["name"]]
+        out += [*values, *names, *(v.lower() for v in values), *(v.upper() for v in values), *(v + " " for v in values)]
+    elif kind == "model":
+        out += [[{}], "text", {"~": 1, "a/b": None}]
+    elif kind == "list":
+        out += [{"0": 1}, [[]], [None], [[1, 2]], ["x"], [{}], list(range(p.get("max_items", 3) + 1))]
+        if p.get("min_items"):
+            out += [[None] * (p["min_items"] - 1)]
+    elif kind == "map":
+        out += [{"~": "x", "a/b": None, "": 1}]
+    return out
+
+
+def _awkward(p: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
+    odd: list[st.SearchStrategy[Any]] = [st.sampled_from(_edge_values(p))]
+    if p["kind"] in ("scalar", "union") and "string" in p["types"]:
+        odd.append(st.text(max_size=p.get("max_length", 8) + 2))
+    elif p["kind"] == "enum":
+        odd.append(st.text(max_size=12))
+    elif p["kind"] == "model":
+        chain = _cycle(p["name"])
+        if chain:
+            odd.append(st.integers(_MAX_DEPTH - 3, _MAX_DEPTH + 3).map(lambda n: _nest(chain, n)))
+    return st.one_of(odd)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _in_list(value: Any) -> Any:
+    return [value]
+
+
+def _in_map(value: Any) -> Any:
+    return {"k/~": value}
+
+
+def _edge_documents(model: str, seen: tuple[str, ...]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key, p in _MODELS[model]["fields"].items():
+        out += [{key: v} for v in _edge_values(p)]
+        inner, wrap = p, _as_is
+        if p["kind"] == "list":
+            inner, wrap = p["item"], _in_list
+        elif p["kind"] == "map":
+            inner, wrap = p["value"], _in_map
+        if inner is not p:
+            out += [{key: wrap(v)} for v in _edge_values(inner)]
+        if inner["kind"] == "model" and inner["name"] not in seen:
+            out += [{key: wrap(doc)} for doc in _edge_documents(inner["name"], (*seen, inner["name"]))]
+            chain = _cycle(inner["name"])
+            if chain:
+                out += [{key: wrap(_nest(chain, n))} for n in (_MAX_DEPTH - 1, _MAX_DEPTH, _MAX_DEPTH + 1)]
+    return out
+
+
+def edge_documents(*, action: str = "DescribePreCheckStatus") -> list[dict[str, Any]]:
+    """Deterministic documents of `action`'s response, each with one field (at any depth) at an edge value:
+    every value `_edge_values` lists for its property, once. A reader must survive every one."""
+    root = _response_model(action)
+    return _edge_documents(root, (root,))
+
+
+def _cycle(name: str) -> list[tuple[str, bool]] | None:
+    """A way from a model back to itself: (field, through a list item) steps; None when it does not recur."""
+    todo: list[tuple[str, list[tuple[str, bool]]]] = [(name, [])]
+    seen = {name}
+    while todo:
+        current, path = todo.pop(0)
+        for key, p in _MODELS[current]["fields"].items():
+            inner, listed = (p["item"], True) if p["kind"] == "list" else (p, False)
+            if inner["kind"] != "model":
+                continue
+            step = [*path, (key, listed)]
+            if inner["name"] == name:
+                return step
+            if inner["name"] not in seen:
+                seen.add(inner["name"])
+                todo.append((inner["name"], step))
+    return None
+
+
+def _nest(chain: list[tuple[str, bool]], levels: int) -> dict[str, Any]:
+    """An object nested `levels` times along the cycle: past the depth limit when levels is large."""
+    doc: dict[str, Any] = {}
+    for _ in range(levels):
+        for key, listed in reversed(chain):
+            doc = {key: [doc] if listed else doc}
+    return doc
 
 
 def _response_model(action: str) -> str:
@@ -278,135 +443,80 @@ def _response_model(action: str) -> str:
     return _RESPONSE_MODELS[action]
 
 
+def describe_pre_check_status_response_documents(
+    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *, awkward: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
+    """DescribePreCheckStatusResponse objects: each field absent, null (where the schema allows) or a value."""
+    return _model("DescribePreCheckStatusResponse", _Mode(unknown_enums, drift, awkward, max_items), 0)
+
+
+def progress_info_documents(
+    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *, awkward: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
+    """ProgressInfo objects: each field absent, null (where the schema allows) or a value."""
+    return _model("ProgressInfo", _Mode(unknown_enums, drift, awkward, max_items), 0)
+
+
+def job_log_documents(
+    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *, awkward: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
+    """JobLog objects: each field absent, null (where the schema allows) or a value."""
+    return _model("JobLog", _Mode(unknown_enums, drift, awkward, max_items), 0)
+
+
+def sub_distributed_job_status_documents(
+    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *, awkward: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
+    """SubDistributedJobStatus objects: each field absent, null (where the schema allows) or a value."""
+    return _model("SubDistributedJobStatus", _Mode(unknown_enums, drift, awkward, max_items), 0)
+
+
+def full_net_check_job_status_documents(
+    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *, awkward: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
+    """FullNetCheckJobStatus objects: each field absent, null (where the schema allows) or a value."""
+    return _model("FullNetCheckJobStatus", _Mode(unknown_enums, drift, awkward, max_items), 0)
+
+
+def network_diagnosis_result_documents(
+    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *, awkward: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
+    """NetworkDiagnosisResult objects: each field absent, null (where the schema allows) or a value."""
+    return _model("NetworkDiagnosisResult", _Mode(unknown_enums, drift, awkward, max_items), 0)
+
+
+def network_diagnosis_report_documents(
+    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *, awkward: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
+    """NetworkDiagnosisReport objects: each field absent, null (where the schema allows) or a value."""
+    return _model("NetworkDiagnosisReport", _Mode(unknown_enums, drift, awkward, max_items), 0)
+
+
+def error_response_documents(
+    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *, awkward: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
+    """ErrorResponse objects: each field absent, null (where the schema allows) or a value."""
+    return _model("ErrorResponse", _Mode(unknown_enums, drift, awkward, max_items), 0)
+
+
 def response_documents(
     unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *,
-    action: str = "DescribePreCheckStatus",
+    action: str = "DescribePreCheckStatus", awkward: bool = False,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Whole response documents of `action` (DescribePreCheckStatus unless told)."""
-    return _DOCUMENTS[_response_model(action)](unknown_enums, drift, max_items)
+    return _model(_response_model(action), _Mode(unknown_enums, drift, awkward, max_items), 0)
 
 
 # ---------------------------------------------------------------- invalid documents with a planted error
-# model -> wire name -> (kind, target, nullable): kind is a JSON type, "enum" or "model"/"list" of target.
-_FIELDS: dict[str, dict[str, tuple[str, str | None, bool]]] = {
-    "DescribePreCheckStatusResponse": {
-        "State": ("enum", "JobState", True),
-        "Success": ("boolean", None, True),
-        "PageRecordCount": ("integer", None, True),
-        "Total": ("integer", None, True),
-        "HttpStatusCode": ("integer", None, True),
-        "RequestId": ("string", None, True),
-        "JobName": ("string", None, True),
-        "JobId": ("string", None, True),
-        "ErrorItem": ("integer", None, True),
-        "ErrorAnalysisItem": ("integer", None, True),
-        "TotalRecordCount": ("integer", None, True),
-        "Code": ("enum", "TaskCode", True),
-        "PageNumber": ("integer", None, True),
-        "JobProgress": ("array", "ProgressInfo", True),
-        "AnalysisJobProgress": ("array", "ProgressInfo", True),
-        "SubDistributedJobStatus": ("array", "SubDistributedJobStatus", True),
-        "FullNetCheckJobStatus": ("array", "FullNetCheckJobStatus", True),
-        "NetworkDiagnosisResult": ("object", "NetworkDiagnosisResult", True),
-    },
-    "ProgressInfo": {
-        "Skip": ("boolean", None, True),
-        "FinishTime": ("string", None, True),
-        "IgnoreFlag": ("enum", "IgnoreFlag", True),
-        "DelaySeconds": ("integer", None, True),
-        "DdlSql": ("string", None, True),
-        "State": ("enum", "ProgressState", True),
-        "BootTime": ("string", None, True),
-        "Item": ("string", None, True),
-        "Sub": ("string", None, True),
-        "Total": ("integer", None, True),
-        "TargetNames": ("string", None, True),
-        "CanSkip": ("boolean", None, True),
-        "Names": ("string", None, True),
-        "ErrDetail": ("string", None, True),
-        "DiffRow": ("integer", None, True),
-        "JobId": ("string", None, True),
-        "SourceSchema": ("string", None, True),
-        "DestSchema": ("string", None, True),
-        "ParentObj": ("string", None, True),
-        "ErrMsg": ("string", None, True),
-        "OrderNum": ("integer", None, True),
-        "RepairMethod": ("string", None, True),
-        "Id": ("string", None, True),
-        "Current": ("string", None, True),
-        "Logs": ("array", "JobLog", True),
-    },
-    "JobLog": {
-        "ErrData": ("string", None, True),
-        "ErrMsg": ("string", None, True),
-        "LogLevel": ("enum", "LogLevel", True),
-        "ErrType": ("string", None, True),
-    },
-    "SubDistributedJobStatus": {
-        "JobName": ("string", None, True),
-        "State": ("enum", "JobState", True),
-        "JobId": ("string", None, True),
-        "ErrorItem": ("integer", None, True),
-        "Code": ("enum", "TaskCode", True),
-        "Total": ("integer", None, True),
-        "JobProgress": ("array", "ProgressInfo", True),
-    },
-    "FullNetCheckJobStatus": {
-        "JobName": ("string", None, True),
-        "State": ("enum", "CheckResult", True),
-        "JobId": ("string", None, True),
-        "ErrorItem": ("integer", None, True),
-        "Code": ("enum", "TaskCode", True),
-        "Total": ("integer", None, True),
-        "HostRegion": ("string", None, True),
-        "SrcRegion": ("string", None, True),
-        "DestRegion": ("string", None, True),
-        "SrcRegionCidr": ("string", None, True),
-        "DestRegionCidr": ("string", None, True),
-        "SourceEndpointType": ("enum", "EndpointAccessType", True),
-        "DestinationEndpointType": ("enum", "EndpointAccessType", True),
-        "JobProgress": ("array", "ProgressInfo", True),
-    },
-    "NetworkDiagnosisResult": {
-        "ModelVersion": ("string", None, True),
-        "Diagnosis": ("array", "NetworkDiagnosisReport", True),
-    },
-    "NetworkDiagnosisReport": {
-        "EndpointType": ("enum", "DiagnosisEndpointType", True),
-        "Code": ("string", None, True),
-        "CnDocUrl": ("string", None, True),
-        "InternationalDocUrl": ("string", None, True),
-        "Result": ("string", None, True),
-    },
-    "ErrorResponse": {
-        "RequestId": ("string", None, True),
-        "HostId": ("string", None, True),
-        "Code": ("string", None, True),
-        "Message": ("string", None, True),
-        "Recommend": ("string", None, True),
-        "AccessDeniedDetail": ("any", None, True),
-    },
-}
-_CLOSED = ["DescribePreCheckStatusResponse", "ProgressInfo", "JobLog", "SubDistributedJobStatus", "FullNetCheckJobStatus", "NetworkDiagnosisResult", "NetworkDiagnosisReport", "ErrorResponse"]
-_ENUM_VALUES: dict[str, list[str]] = {
-    "JobState": JOB_STATE_VALUES,
-    "ProgressState": PROGRESS_STATE_VALUES,
-    "CheckResult": CHECK_RESULT_VALUES,
-    "TaskCode": TASK_CODE_VALUES,
-    "StructType": STRUCT_TYPE_VALUES,
-    "IgnoreFlag": IGNORE_FLAG_VALUES,
-    "EndpointAccessType": ENDPOINT_ACCESS_TYPE_VALUES,
-    "DiagnosisEndpointType": DIAGNOSIS_ENDPOINT_TYPE_VALUES,
-    "LogLevel": LOG_LEVEL_VALUES,
-}
 _WRONG: dict[str, list[Any]] = {
     "string": [12345, True, {"x": 1}, [1]],
     "integer": [1.5, True, {"x": 1}, [1], "lots"],
     "number": [True, {"x": 1}, [1], "lots"],
     "boolean": [0, {"x": 1}, [1], "maybe"],
     "enum": [7, False, {"x": 1}, ["a"]],
-    "object": [3, "text", [1, 2], True],
-    "array": [3, "text", {"x": 1}, True],
+    "model": [3, "text", [1, 2], True],
+    "list": [3, "text", {"x": 1}, True],
+    "map": [3, "text", [1, 2], True],
 }
 
 
@@ -414,24 +524,29 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _places(doc: Any, model: str, path: str) -> list[tuple[str, dict[str, Any], str, str]]:
-    """Every (path, parent object, key, model) where a field of a known model can be mutated."""
-    out: list[tuple[str, dict[str, Any], str, str]] = []
+def _places(doc: Any, model: str, path: str) -> list[tuple[str, dict[str, Any], str, dict[str, Any]]]:
+    """Every (path, parent object, key, property) where a field of a known model can be mutated."""
+    out: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = []
     if not isinstance(doc, dict):
         return out
     for key in list(doc):
-        spec = _FIELDS[model].get(key)
-        if spec is None:
+        p = _MODELS[model]["fields"].get(key)
+        if p is None:
             continue
-        out.append((f"{path}/{_escape(key)}", doc, key, model))
-        kind, target, _ = spec
+        here = f"{path}/{_escape(key)}"
+        out.append((here, doc, key, p))
         value = doc[key]
-        if kind == "object" and target and isinstance(value, dict):
-            out.extend(_places(value, target, f"{path}/{_escape(key)}"))
-        elif kind == "array" and target and isinstance(value, list):
+        if p["kind"] == "model" and isinstance(value, dict):
+            out.extend(_places(value, p["name"], here))
+        elif p["kind"] == "list" and p["item"]["kind"] == "model" and isinstance(value, list):
             for i, item in enumerate(value):
-                out.extend(_places(item, target, f"{path}/{_escape(key)}/{i}"))
+                out.extend(_places(item, p["item"]["name"], f"{here}/{i}"))
     return out
+
+
+def _wrong_kind(p: dict[str, Any]) -> str:
+    kind: str = p["types"][0] if p["kind"] in ("scalar", "union") and len(p["types"]) == 1 else p["kind"]
+    return kind
 
 
 @st.composite
@@ -445,30 +560,41 @@ def invalid_response_documents(
     """
     root = _response_model(action)
     doc = draw(response_documents(max_items=max_items, action=action))
-    places = _places(doc, root, "")
-    kinds = ["unknown_field"] if root in _CLOSED else []
+    places = [pl for pl in _places(doc, root, "") if pl[3]["kind"] != "any"]
+    kinds = ["unknown_field"] if _MODELS[root]["closed"] else []
     if places:
         kinds += ["wrong_type", "wrong_shape", "unknown_enum"]
     kind = draw(st.sampled_from(kinds or ["wrong_type"]))
     if kind == "unknown_field" or not places:
-        owners = [(p, parent[key], _FIELDS[m][key][1]) for p, parent, key, m in places
-                  if isinstance(parent[key], dict) and _FIELDS[m][key][0] == "object"]
-        owners += [("", doc, root)]
+        owners = [(path, parent[key], p["name"]) for path, parent, key, p in places
+                  if isinstance(parent[key], dict) and p["kind"] == "model" and _MODELS[p["name"]]["closed"]]
+        owners += [("", doc, root)] if _MODELS[root]["closed"] else []
+        if not owners:
+            return doc, "", "none"
         path, target, model = draw(st.sampled_from(owners))
-        name = draw(st.text(min_size=1, max_size=8).filter(lambda s: s not in _FIELDS[model or root]))
+        name = draw(st.text(min_size=1, max_size=8).filter(lambda s: s not in _MODELS[model]["fields"]))
         target[name] = draw(st.none() | st.integers() | st.text(max_size=5))
         return doc, f"{path}/{_escape(name)}", "unknown_field"
     if kind == "unknown_enum":
-        enums = [(p, parent, key, _FIELDS[m][key][1]) for p, parent, key, m in places if _FIELDS[m][key][0] == "enum"]
+        enums = [(path, parent, key, p) for path, parent, key, p in places if p["kind"] == "enum"]
         if enums:
-            path, parent, key, enum = draw(st.sampled_from(enums))
-            parent[key] = draw(st.text(max_size=10).filter(lambda s: s not in _ENUM_VALUES[enum or ""]))
+            path, parent, key, p = draw(st.sampled_from(enums))
+            parent[key] = draw(st.text(max_size=10).filter(lambda s: s not in _ENUMS[p["name"]][0]))
             return doc, path, kind
         kind = "wrong_type"
-    path, parent, key, model = draw(st.sampled_from(places))
-    field_kind = _FIELDS[model][key][0]
-    if kind == "wrong_shape" and field_kind in ("object", "array"):
-        parent[key] = [parent[key]] if field_kind == "object" else {"0": parent[key]}
+    path, parent, key, p = draw(st.sampled_from(places))
+    if kind == "wrong_shape" and p["kind"] in ("model", "list"):
+        parent[key] = [parent[key]] if p["kind"] == "model" else {"0": parent[key]}
         return doc, path, kind
-    parent[key] = draw(st.sampled_from(_WRONG.get(field_kind, [object()])))
+    if p["kind"] == "union":
+        wrong = [w for ws in _WRONG.values() for w in ws if not _takes(p, w)]
+    else:
+        wrong = _WRONG[_wrong_kind(p)]
+    parent[key] = draw(st.sampled_from(wrong))
     return doc, path, "wrong_type"
+
+
+def _takes(p: dict[str, Any], value: Any) -> bool:
+    kinds = {bool: "boolean", int: "integer", float: "number", str: "string"}
+    t = kinds.get(type(value))
+    return t in p["types"] or (t == "integer" and "number" in p["types"])

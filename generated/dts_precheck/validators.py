@@ -11,10 +11,11 @@ drift allowed by the spec's lenient policy are warnings instead of errors, and a
 checked as the value it stands for. `format` is an annotation only, as in jsonschema's default.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
+
+from . import _values as _v
 
 __all__ = [
     "VALIDATORS",
@@ -41,15 +42,15 @@ class Issue:
 # found, severity, message. Functions return None when they found nothing: no path is built on the happy path.
 _Raw: TypeAlias = tuple[list[str | int], str, str, str, str, str]
 _L: TypeAlias = list[_Raw]
-_Branch: TypeAlias = tuple[int, Callable[[object, bool], _L | None]]
+_Branch: TypeAlias = tuple[int, Callable[[object, bool, int], _L | None]]
 
-_NULL = 1
-_BOOLEAN = 2
-_OBJECT = 4
-_ARRAY = 8
-_NUMBER = 16
-_STRING = 32
-_INTEGER = 64
+_NULL = _v.NULL
+_BOOLEAN = _v.BOOLEAN
+_OBJECT = _v.OBJECT
+_ARRAY = _v.ARRAY
+_NUMBER = _v.NUMBER
+_STRING = _v.STRING
+_INTEGER = _v.INTEGER
 _JSON_TYPES: dict[type, int] = {
     str: _STRING,
     int: _NUMBER | _INTEGER,
@@ -60,8 +61,7 @@ _JSON_TYPES: dict[type, int] = {
     type(None): _NULL,
 }
 _M = object()  # a missing property
-_INT_RE = re.compile("-?[0-9]+")
-_INT64 = (-(2**63), 2**63 - 1)
+_desc = _v.describe
 
 
 def _jt(x: object) -> int:
@@ -69,26 +69,6 @@ def _jt(x: object) -> int:
     if type(x) is float and x.is_integer():
         return _NUMBER | _INTEGER
     return _JSON_TYPES.get(type(x), 0)
-
-
-def _desc(x: object) -> str:
-    """A short description of a value for `Issue.found`."""
-    if x is None:
-        return "null"
-    if type(x) is bool:
-        return f"boolean {str(x).lower()}"
-    if type(x) is int or type(x) is float:
-        text = repr(x)
-        kind = "integer" if type(x) is int else "number"
-        return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
-    if type(x) is str:
-        text = repr(x)
-        return f"string {text if len(text) <= 60 else text[:56] + '...' + text[0]}"
-    if type(x) is list:
-        return f"array of {len(x)} item{'' if len(x) == 1 else 's'}"
-    if type(x) is dict:
-        return f"object with {len(x)} propert{'y' if len(x) == 1 else 'ies'}"
-    return f"non-JSON value of type {type(x).__name__}"
 
 
 def _add(
@@ -111,25 +91,12 @@ def _miss(e: _L | None, segs: list[str | int], site: int) -> _L:
     return _add(e, segs, keyword, expected, "missing", "error", f"Required {expected} is missing.")
 
 
-def _drift(x: str, mask: int) -> tuple[bool, object]:
-    """The value a string stands for under the lenient policy, if any."""
-    if mask & (_NUMBER | _INTEGER) and _INT_FROM_STR and _INT_RE.fullmatch(x):
-        n = int(x)
-        if _INT64[0] <= n <= _INT64[1]:
-            return True, n
-    if mask & _BOOLEAN and x in _BOOL_FROM_STR:
-        return True, _BOOL_FROM_STR[x]
-    if mask & _NULL and x in _NULL_FROM_STR:
-        return True, None
-    return False, x
-
-
 def _lax(x: object, e: _L | None, segs: list[str | int], site: int) -> tuple[object, _L | None]:
     """Lenient mode: replace a drifted string by the value it stands for, with a warning."""
     keyword, expected, mask = _SITES[site]
-    if type(x) is str and not mask & _STRING:
-        ok, value = _drift(x, mask)
-        if ok:
+    if type(x) is str:
+        value = _LAX.read(x, mask)
+        if value is not _v.NOT_DRIFT:
             found = _desc(x)
             message = f"Expected {expected}, found {found}; accepted as {_desc(value)} (lenient)."
             return value, _add(e, segs, keyword, expected, found, "warning", message)
@@ -141,9 +108,9 @@ def _type(x: object, e: _L | None, segs: list[str | int], site: int, lax: bool) 
     keyword, expected, mask = _SITES[site]
     if mask & _INTEGER and type(x) is float and x.is_integer():
         return x, e
-    if lax and type(x) is str and not mask & _STRING:
-        ok, value = _drift(x, mask)
-        if ok:
+    if lax and type(x) is str:
+        value = _LAX.read(x, mask)
+        if value is not _v.NOT_DRIFT:
             found = _desc(x)
             message = f"Expected {expected}, found {found}; accepted as {_desc(value)} (lenient)."
             return value, _add(e, segs, keyword, expected, found, "warning", message)
@@ -173,6 +140,11 @@ def _extra(
     return e if e is not None else []
 
 
+def _too_deep(x: object) -> _L:
+    message = f"Nested deeper than {_v.MAX_DEPTH} levels where the schema refers back to itself; not read."
+    return [([], "depth", f"at most {_v.MAX_DEPTH} levels", _desc(x), "error", message)]
+
+
 def _merge(e: _L | None, r: _L, segs: list[str | int]) -> _L:
     """Adopt the issues of a call on a child value, prefixing their paths with the child's segments."""
     if segs:
@@ -188,16 +160,16 @@ def _has_error(r: _L | None) -> bool:
     return r is not None and any(issue[4] == "error" for issue in r)
 
 
-def _comb(x: object, lax: bool, site: int, branches: tuple[_Branch, ...]) -> _L | None:
+def _comb(x: object, lax: bool, d: int, site: int, branches: tuple[_Branch, ...]) -> _L | None:
     """anyOf/oneOf with branches whose types overlap: descend when only one branch takes the value's type."""
     keyword, expected, one = _SITES[site]
     t = _jt(x)
     fits = [fn for mask, fn in branches if mask & t]
     if len(fits) == 1:
-        return fits[0](x, lax)
+        return fits[0](x, lax, d)
     passed: list[_L | None] = []
     for fn in fits:
-        r = fn(x, lax)
+        r = fn(x, lax, d)
         if not _has_error(r):
             passed.append(r)
             if not one:
@@ -263,17 +235,12 @@ def _finish(document: object, raw: _L) -> list[Issue]:
     return [Issue(_pointer(segs), *rest) for segs, *rest in raw]
 
 
-# The spec's lenient policy.
-_INT_FROM_STR = True
-_BOOL_FROM_STR: dict[str, bool] = {
-    "true": True,
-    "false": False,
-    "True": True,
-    "False": False,
-}
-_NULL_FROM_STR: set[str] = {
-    "None",
-}
+# The spec's lenient policy (x-service.lenient), applied by the runtime the models share.
+_LAX = _v.Lenient(
+    integer_from_string=True,
+    booleans={"true": True, "false": False, "True": True, "False": False},
+    nulls=("None",),
+)
 
 # Issue sites: (keyword, expected, types bit set for `type` / open flag for `enum` / one for oneOf).
 _SITES: tuple[tuple[str, str, int], ...] = (
@@ -284,7 +251,9 @@ _SITES: tuple[tuple[str, str, int], ...] = (
         1,
     ),
     ("type", "boolean or null", 3),
+    ("format", "an int64 integer (-9223372036854775808 to 9223372036854775807)", 0),
     ("type", "integer or null", 65),
+    ("format", "an int32 integer (-2147483648 to 2147483647)", 0),
     ("type", "string or null", 33),
     ("anyOf", "any of [TaskCode, null]", 0),
     ("enum", 'one of "01", "02", "03", "04"', 1),
@@ -317,13 +286,15 @@ _K0 = {
     "NotStarted",
     "Suspending",
 }
-_K1 = {
+_F1 = _v.INT_FORMATS["int64"]
+_F2 = _v.INT_FORMATS["int32"]
+_K3 = {
     "01",
     "02",
     "03",
     "04",
 }
-_K2 = {
+_K4 = {
     "AnalysisJobProgress",
     "Code",
     "ErrorAnalysisItem",
@@ -343,11 +314,11 @@ _K2 = {
     "Total",
     "TotalRecordCount",
 }
-_K3 = {
+_K5 = {
     "N",
     "Y",
 }
-_K4 = {
+_K6 = {
     "Checking",
     "Failed",
     "Finished",
@@ -356,7 +327,7 @@ _K4 = {
     "Success",
     "Warning",
 }
-_K5 = {
+_K7 = {
     "BootTime",
     "CanSkip",
     "Current",
@@ -383,17 +354,17 @@ _K5 = {
     "TargetNames",
     "Total",
 }
-_K6 = {
+_K8 = {
     "ERROR",
     "INFO",
 }
-_K7 = {
+_K9 = {
     "ErrData",
     "ErrMsg",
     "ErrType",
     "LogLevel",
 }
-_K8 = {
+_K10 = {
     "Code",
     "ErrorItem",
     "JobId",
@@ -402,11 +373,11 @@ _K8 = {
     "State",
     "Total",
 }
-_K9 = {
+_K11 = {
     "Failed",
     "Success",
 }
-_K10 = {
+_K12 = {
     "ALIYUN",
     "CEN",
     "DG",
@@ -414,7 +385,7 @@ _K10 = {
     "EXPRESS",
     "OTHER",
 }
-_K11 = {
+_K13 = {
     "Code",
     "DestRegion",
     "DestRegionCidr",
@@ -430,23 +401,23 @@ _K11 = {
     "State",
     "Total",
 }
-_K12 = {
+_K14 = {
     "Diagnosis",
     "ModelVersion",
 }
-_K13 = {
+_K15 = {
     "destination",
     "source",
     "unknown",
 }
-_K14 = {
+_K16 = {
     "CnDocUrl",
     "Code",
     "EndpointType",
     "InternationalDocUrl",
     "Result",
 }
-_K15 = {
+_K17 = {
     "AccessDeniedDetail",
     "Code",
     "HostId",
@@ -457,7 +428,7 @@ _K15 = {
 
 
 # response: #/$defs/DescribePreCheckStatusResponse
-def _d0_0(x: object, lax: bool) -> _L | None:
+def _d0_0(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is dict:
         p1 = x.get("State", _M)
@@ -471,112 +442,133 @@ def _d0_0(x: object, lax: bool) -> _L | None:
         if p1 is not _M and type(p1) is not bool and p1 is not None:
             p1, e = _type(p1, e, ["Success"], 2, lax)
         p1 = x.get("PageRecordCount", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["PageRecordCount"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["PageRecordCount"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F1[0] <= p1 <= _F1[1]:
+                e = _err(e, ["PageRecordCount"], 3, p1)
         p1 = x.get("Total", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["Total"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["Total"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["Total"], 5, p1)
         p1 = x.get("HttpStatusCode", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["HttpStatusCode"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["HttpStatusCode"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["HttpStatusCode"], 5, p1)
         p1 = x.get("RequestId", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["RequestId"], 4, lax)
+            p1, e = _type(p1, e, ["RequestId"], 6, lax)
         p1 = x.get("JobName", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["JobName"], 4, lax)
+            p1, e = _type(p1, e, ["JobName"], 6, lax)
         p1 = x.get("JobId", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["JobId"], 4, lax)
+            p1, e = _type(p1, e, ["JobId"], 6, lax)
         p1 = x.get("ErrorItem", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["ErrorItem"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["ErrorItem"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["ErrorItem"], 5, p1)
         p1 = x.get("ErrorAnalysisItem", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["ErrorAnalysisItem"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["ErrorAnalysisItem"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["ErrorAnalysisItem"], 5, p1)
         p1 = x.get("TotalRecordCount", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["TotalRecordCount"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["TotalRecordCount"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F1[0] <= p1 <= _F1[1]:
+                e = _err(e, ["TotalRecordCount"], 3, p1)
         p1 = x.get("Code", _M)
         if p1 is not _M:
             if type(p1) is str:
-                if p1 not in _K1:
-                    e = _enum(e, ["Code"], 6, p1, lax)
+                if p1 not in _K3:
+                    e = _enum(e, ["Code"], 8, p1, lax)
             elif p1 is not None:
-                e = _err(e, ["Code"], 5, p1)
+                e = _err(e, ["Code"], 7, p1)
         p1 = x.get("PageNumber", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["PageNumber"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["PageNumber"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F1[0] <= p1 <= _F1[1]:
+                e = _err(e, ["PageNumber"], 3, p1)
         p1 = x.get("JobProgress", _M)
         if p1 is not _M:
             if type(p1) is list:
                 for i2, v2 in enumerate(p1):
-                    if (r := _d0_3(v2, lax)) is not None:
+                    if (r := _d0_3(v2, lax, d + 2)) is not None:
                         e = _merge(e, r, [i2, "JobProgress"])
             elif p1 is not None:
-                p1, e = _type(p1, e, ["JobProgress"], 7, lax)
+                p1, e = _type(p1, e, ["JobProgress"], 9, lax)
         p1 = x.get("AnalysisJobProgress", _M)
         if p1 is not _M:
             if type(p1) is list:
                 for i2, v2 in enumerate(p1):
-                    if (r := _d0_3(v2, lax)) is not None:
+                    if (r := _d0_3(v2, lax, d + 2)) is not None:
                         e = _merge(e, r, [i2, "AnalysisJobProgress"])
             elif p1 is not None:
-                p1, e = _type(p1, e, ["AnalysisJobProgress"], 7, lax)
+                p1, e = _type(p1, e, ["AnalysisJobProgress"], 9, lax)
         p1 = x.get("SubDistributedJobStatus", _M)
         if p1 is not _M:
             if type(p1) is list:
                 for i2, v2 in enumerate(p1):
-                    if (r := _d0_8(v2, lax)) is not None:
+                    if (r := _d0_8(v2, lax, d + 2)) is not None:
                         e = _merge(e, r, [i2, "SubDistributedJobStatus"])
             elif p1 is not None:
-                p1, e = _type(p1, e, ["SubDistributedJobStatus"], 7, lax)
+                p1, e = _type(p1, e, ["SubDistributedJobStatus"], 9, lax)
         p1 = x.get("FullNetCheckJobStatus", _M)
         if p1 is not _M:
             if type(p1) is list:
                 for i2, v2 in enumerate(p1):
-                    if (r := _d0_9(v2, lax)) is not None:
+                    if (r := _d0_9(v2, lax, d + 2)) is not None:
                         e = _merge(e, r, [i2, "FullNetCheckJobStatus"])
             elif p1 is not None:
-                p1, e = _type(p1, e, ["FullNetCheckJobStatus"], 7, lax)
+                p1, e = _type(p1, e, ["FullNetCheckJobStatus"], 9, lax)
         p1 = x.get("NetworkDiagnosisResult", _M)
         if p1 is not _M:
             if lax and type(p1) is str:
-                p1, e = _lax(p1, e, ["NetworkDiagnosisResult"], 9)
+                p1, e = _lax(p1, e, ["NetworkDiagnosisResult"], 11)
             if type(p1) is dict:
-                if (r := _d0_12(p1, lax)) is not None:
+                if (r := _d0_12(p1, lax, d + 1)) is not None:
                     e = _merge(e, r, ["NetworkDiagnosisResult"])
             elif p1 is not None:
-                e = _err(e, ["NetworkDiagnosisResult"], 8, p1)
-        if not _K2.issuperset(x):
-            e = _extra(e, x, _K2, [], 10, lax)
+                e = _err(e, ["NetworkDiagnosisResult"], 10, p1)
+        if not _K4.issuperset(x):
+            e = _extra(e, x, _K4, [], 12, lax)
     else:
-        x, e = _type(x, e, [], 11, lax)
+        x, e = _type(x, e, [], 13, lax)
     return e
 
 
 # response: #/$defs/JobState
-def _d0_1(x: object, lax: bool) -> _L | None:
+def _d0_1(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is not str:
-        x, e = _type(x, e, [], 12, lax)
+        x, e = _type(x, e, [], 14, lax)
     if type(x) is not str or x not in _K0:
         e = _enum(e, [], 1, x, lax)
     return e
 
 
 # response: #/$defs/TaskCode
-def _d0_2(x: object, lax: bool) -> _L | None:
+def _d0_2(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is not str:
-        x, e = _type(x, e, [], 12, lax)
-    if type(x) is not str or x not in _K1:
-        e = _enum(e, [], 6, x, lax)
+        x, e = _type(x, e, [], 14, lax)
+    if type(x) is not str or x not in _K3:
+        e = _enum(e, [], 8, x, lax)
     return e
 
 
 # response: #/$defs/ProgressInfo
-def _d0_3(x: object, lax: bool) -> _L | None:
+def _d0_3(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is dict:
         p1 = x.get("Skip", _M)
@@ -584,160 +576,172 @@ def _d0_3(x: object, lax: bool) -> _L | None:
             p1, e = _type(p1, e, ["Skip"], 2, lax)
         p1 = x.get("FinishTime", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["FinishTime"], 4, lax)
+            p1, e = _type(p1, e, ["FinishTime"], 6, lax)
         p1 = x.get("IgnoreFlag", _M)
         if p1 is not _M:
             if type(p1) is str:
-                if p1 not in _K3:
-                    e = _enum(e, ["IgnoreFlag"], 14, p1, lax)
+                if p1 not in _K5:
+                    e = _enum(e, ["IgnoreFlag"], 16, p1, lax)
             elif p1 is not None:
-                e = _err(e, ["IgnoreFlag"], 13, p1)
+                e = _err(e, ["IgnoreFlag"], 15, p1)
         p1 = x.get("DelaySeconds", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["DelaySeconds"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["DelaySeconds"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["DelaySeconds"], 5, p1)
         p1 = x.get("DdlSql", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["DdlSql"], 4, lax)
+            p1, e = _type(p1, e, ["DdlSql"], 6, lax)
         p1 = x.get("State", _M)
         if p1 is not _M:
             if type(p1) is str:
-                if p1 not in _K4:
-                    e = _enum(e, ["State"], 16, p1, lax)
+                if p1 not in _K6:
+                    e = _enum(e, ["State"], 18, p1, lax)
             elif p1 is not None:
-                e = _err(e, ["State"], 15, p1)
+                e = _err(e, ["State"], 17, p1)
         p1 = x.get("BootTime", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["BootTime"], 4, lax)
+            p1, e = _type(p1, e, ["BootTime"], 6, lax)
         p1 = x.get("Item", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Item"], 4, lax)
+            p1, e = _type(p1, e, ["Item"], 6, lax)
         p1 = x.get("Sub", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Sub"], 4, lax)
+            p1, e = _type(p1, e, ["Sub"], 6, lax)
         p1 = x.get("Total", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["Total"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["Total"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["Total"], 5, p1)
         p1 = x.get("TargetNames", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["TargetNames"], 4, lax)
+            p1, e = _type(p1, e, ["TargetNames"], 6, lax)
         p1 = x.get("CanSkip", _M)
         if p1 is not _M and type(p1) is not bool and p1 is not None:
             p1, e = _type(p1, e, ["CanSkip"], 2, lax)
         p1 = x.get("Names", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Names"], 4, lax)
+            p1, e = _type(p1, e, ["Names"], 6, lax)
         p1 = x.get("ErrDetail", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["ErrDetail"], 4, lax)
+            p1, e = _type(p1, e, ["ErrDetail"], 6, lax)
         p1 = x.get("DiffRow", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["DiffRow"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["DiffRow"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F1[0] <= p1 <= _F1[1]:
+                e = _err(e, ["DiffRow"], 3, p1)
         p1 = x.get("JobId", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["JobId"], 4, lax)
+            p1, e = _type(p1, e, ["JobId"], 6, lax)
         p1 = x.get("SourceSchema", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["SourceSchema"], 4, lax)
+            p1, e = _type(p1, e, ["SourceSchema"], 6, lax)
         p1 = x.get("DestSchema", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["DestSchema"], 4, lax)
+            p1, e = _type(p1, e, ["DestSchema"], 6, lax)
         p1 = x.get("ParentObj", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["ParentObj"], 4, lax)
+            p1, e = _type(p1, e, ["ParentObj"], 6, lax)
         p1 = x.get("ErrMsg", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["ErrMsg"], 4, lax)
+            p1, e = _type(p1, e, ["ErrMsg"], 6, lax)
         p1 = x.get("OrderNum", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["OrderNum"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["OrderNum"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["OrderNum"], 5, p1)
         p1 = x.get("RepairMethod", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["RepairMethod"], 4, lax)
+            p1, e = _type(p1, e, ["RepairMethod"], 6, lax)
         p1 = x.get("Id", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Id"], 4, lax)
+            p1, e = _type(p1, e, ["Id"], 6, lax)
         p1 = x.get("Current", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Current"], 4, lax)
+            p1, e = _type(p1, e, ["Current"], 6, lax)
         p1 = x.get("Logs", _M)
         if p1 is not _M:
             if type(p1) is list:
                 for i2, v2 in enumerate(p1):
-                    if (r := _d0_6(v2, lax)) is not None:
+                    if (r := _d0_6(v2, lax, d + 2)) is not None:
                         e = _merge(e, r, [i2, "Logs"])
             elif p1 is not None:
-                p1, e = _type(p1, e, ["Logs"], 7, lax)
-        if not _K5.issuperset(x):
-            e = _extra(e, x, _K5, [], 10, lax)
+                p1, e = _type(p1, e, ["Logs"], 9, lax)
+        if not _K7.issuperset(x):
+            e = _extra(e, x, _K7, [], 12, lax)
     else:
-        x, e = _type(x, e, [], 11, lax)
+        x, e = _type(x, e, [], 13, lax)
     return e
 
 
 # response: #/$defs/IgnoreFlag
-def _d0_4(x: object, lax: bool) -> _L | None:
+def _d0_4(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is not str:
-        x, e = _type(x, e, [], 12, lax)
-    if type(x) is not str or x not in _K3:
-        e = _enum(e, [], 14, x, lax)
-    return e
-
-
-# response: #/$defs/ProgressState
-def _d0_5(x: object, lax: bool) -> _L | None:
-    e: _L | None = None
-    if type(x) is not str:
-        x, e = _type(x, e, [], 12, lax)
-    if type(x) is not str or x not in _K4:
+        x, e = _type(x, e, [], 14, lax)
+    if type(x) is not str or x not in _K5:
         e = _enum(e, [], 16, x, lax)
     return e
 
 
-# response: #/$defs/JobLog
-def _d0_6(x: object, lax: bool) -> _L | None:
-    e: _L | None = None
-    if type(x) is dict:
-        p1 = x.get("ErrData", _M)
-        if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["ErrData"], 4, lax)
-        p1 = x.get("ErrMsg", _M)
-        if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["ErrMsg"], 4, lax)
-        p1 = x.get("LogLevel", _M)
-        if p1 is not _M:
-            if type(p1) is str:
-                if p1 not in _K6:
-                    e = _enum(e, ["LogLevel"], 18, p1, lax)
-            elif p1 is not None:
-                e = _err(e, ["LogLevel"], 17, p1)
-        p1 = x.get("ErrType", _M)
-        if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["ErrType"], 4, lax)
-        if not _K7.issuperset(x):
-            e = _extra(e, x, _K7, [], 10, lax)
-    else:
-        x, e = _type(x, e, [], 11, lax)
-    return e
-
-
-# response: #/$defs/LogLevel
-def _d0_7(x: object, lax: bool) -> _L | None:
+# response: #/$defs/ProgressState
+def _d0_5(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is not str:
-        x, e = _type(x, e, [], 12, lax)
+        x, e = _type(x, e, [], 14, lax)
     if type(x) is not str or x not in _K6:
         e = _enum(e, [], 18, x, lax)
     return e
 
 
+# response: #/$defs/JobLog
+def _d0_6(x: object, lax: bool, d: int) -> _L | None:
+    e: _L | None = None
+    if type(x) is dict:
+        p1 = x.get("ErrData", _M)
+        if p1 is not _M and type(p1) is not str and p1 is not None:
+            p1, e = _type(p1, e, ["ErrData"], 6, lax)
+        p1 = x.get("ErrMsg", _M)
+        if p1 is not _M and type(p1) is not str and p1 is not None:
+            p1, e = _type(p1, e, ["ErrMsg"], 6, lax)
+        p1 = x.get("LogLevel", _M)
+        if p1 is not _M:
+            if type(p1) is str:
+                if p1 not in _K8:
+                    e = _enum(e, ["LogLevel"], 20, p1, lax)
+            elif p1 is not None:
+                e = _err(e, ["LogLevel"], 19, p1)
+        p1 = x.get("ErrType", _M)
+        if p1 is not _M and type(p1) is not str and p1 is not None:
+            p1, e = _type(p1, e, ["ErrType"], 6, lax)
+        if not _K9.issuperset(x):
+            e = _extra(e, x, _K9, [], 12, lax)
+    else:
+        x, e = _type(x, e, [], 13, lax)
+    return e
+
+
+# response: #/$defs/LogLevel
+def _d0_7(x: object, lax: bool, d: int) -> _L | None:
+    e: _L | None = None
+    if type(x) is not str:
+        x, e = _type(x, e, [], 14, lax)
+    if type(x) is not str or x not in _K8:
+        e = _enum(e, [], 20, x, lax)
+    return e
+
+
 # response: #/$defs/SubDistributedJobStatus
-def _d0_8(x: object, lax: bool) -> _L | None:
+def _d0_8(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is dict:
         p1 = x.get("JobName", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["JobName"], 4, lax)
+            p1, e = _type(p1, e, ["JobName"], 6, lax)
         p1 = x.get("State", _M)
         if p1 is not _M:
             if type(p1) is str:
@@ -747,236 +751,248 @@ def _d0_8(x: object, lax: bool) -> _L | None:
                 e = _err(e, ["State"], 0, p1)
         p1 = x.get("JobId", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["JobId"], 4, lax)
+            p1, e = _type(p1, e, ["JobId"], 6, lax)
         p1 = x.get("ErrorItem", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["ErrorItem"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["ErrorItem"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["ErrorItem"], 5, p1)
         p1 = x.get("Code", _M)
         if p1 is not _M:
             if type(p1) is str:
-                if p1 not in _K1:
-                    e = _enum(e, ["Code"], 6, p1, lax)
+                if p1 not in _K3:
+                    e = _enum(e, ["Code"], 8, p1, lax)
             elif p1 is not None:
-                e = _err(e, ["Code"], 5, p1)
+                e = _err(e, ["Code"], 7, p1)
         p1 = x.get("Total", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["Total"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["Total"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["Total"], 5, p1)
         p1 = x.get("JobProgress", _M)
         if p1 is not _M:
             if type(p1) is list:
                 for i2, v2 in enumerate(p1):
-                    if (r := _d0_3(v2, lax)) is not None:
+                    if (r := _d0_3(v2, lax, d + 2)) is not None:
                         e = _merge(e, r, [i2, "JobProgress"])
             elif p1 is not None:
-                p1, e = _type(p1, e, ["JobProgress"], 7, lax)
-        if not _K8.issuperset(x):
-            e = _extra(e, x, _K8, [], 10, lax)
+                p1, e = _type(p1, e, ["JobProgress"], 9, lax)
+        if not _K10.issuperset(x):
+            e = _extra(e, x, _K10, [], 12, lax)
     else:
-        x, e = _type(x, e, [], 11, lax)
+        x, e = _type(x, e, [], 13, lax)
     return e
 
 
 # response: #/$defs/FullNetCheckJobStatus
-def _d0_9(x: object, lax: bool) -> _L | None:
+def _d0_9(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is dict:
         p1 = x.get("JobName", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["JobName"], 4, lax)
+            p1, e = _type(p1, e, ["JobName"], 6, lax)
         p1 = x.get("State", _M)
         if p1 is not _M:
             if type(p1) is str:
-                if p1 not in _K9:
-                    e = _enum(e, ["State"], 20, p1, lax)
+                if p1 not in _K11:
+                    e = _enum(e, ["State"], 22, p1, lax)
             elif p1 is not None:
-                e = _err(e, ["State"], 19, p1)
+                e = _err(e, ["State"], 21, p1)
         p1 = x.get("JobId", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["JobId"], 4, lax)
+            p1, e = _type(p1, e, ["JobId"], 6, lax)
         p1 = x.get("ErrorItem", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["ErrorItem"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["ErrorItem"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["ErrorItem"], 5, p1)
         p1 = x.get("Code", _M)
         if p1 is not _M:
             if type(p1) is str:
-                if p1 not in _K1:
-                    e = _enum(e, ["Code"], 6, p1, lax)
+                if p1 not in _K3:
+                    e = _enum(e, ["Code"], 8, p1, lax)
             elif p1 is not None:
-                e = _err(e, ["Code"], 5, p1)
+                e = _err(e, ["Code"], 7, p1)
         p1 = x.get("Total", _M)
-        if p1 is not _M and type(p1) is not int and p1 is not None:
-            p1, e = _type(p1, e, ["Total"], 3, lax)
+        if p1 is not _M:
+            if type(p1) is not int and p1 is not None:
+                p1, e = _type(p1, e, ["Total"], 4, lax)
+            if (type(p1) is int or type(p1) is float) and not _F2[0] <= p1 <= _F2[1]:
+                e = _err(e, ["Total"], 5, p1)
         p1 = x.get("HostRegion", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["HostRegion"], 4, lax)
+            p1, e = _type(p1, e, ["HostRegion"], 6, lax)
         p1 = x.get("SrcRegion", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["SrcRegion"], 4, lax)
+            p1, e = _type(p1, e, ["SrcRegion"], 6, lax)
         p1 = x.get("DestRegion", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["DestRegion"], 4, lax)
+            p1, e = _type(p1, e, ["DestRegion"], 6, lax)
         p1 = x.get("SrcRegionCidr", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["SrcRegionCidr"], 4, lax)
+            p1, e = _type(p1, e, ["SrcRegionCidr"], 6, lax)
         p1 = x.get("DestRegionCidr", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["DestRegionCidr"], 4, lax)
+            p1, e = _type(p1, e, ["DestRegionCidr"], 6, lax)
         p1 = x.get("SourceEndpointType", _M)
         if p1 is not _M:
             if type(p1) is str:
-                if p1 not in _K10:
-                    e = _enum(e, ["SourceEndpointType"], 22, p1, lax)
+                if p1 not in _K12:
+                    e = _enum(e, ["SourceEndpointType"], 24, p1, lax)
             elif p1 is not None:
-                e = _err(e, ["SourceEndpointType"], 21, p1)
+                e = _err(e, ["SourceEndpointType"], 23, p1)
         p1 = x.get("DestinationEndpointType", _M)
         if p1 is not _M:
             if type(p1) is str:
-                if p1 not in _K10:
-                    e = _enum(e, ["DestinationEndpointType"], 22, p1, lax)
+                if p1 not in _K12:
+                    e = _enum(e, ["DestinationEndpointType"], 24, p1, lax)
             elif p1 is not None:
-                e = _err(e, ["DestinationEndpointType"], 21, p1)
+                e = _err(e, ["DestinationEndpointType"], 23, p1)
         p1 = x.get("JobProgress", _M)
         if p1 is not _M:
             if type(p1) is list:
                 for i2, v2 in enumerate(p1):
-                    if (r := _d0_3(v2, lax)) is not None:
+                    if (r := _d0_3(v2, lax, d + 2)) is not None:
                         e = _merge(e, r, [i2, "JobProgress"])
             elif p1 is not None:
-                p1, e = _type(p1, e, ["JobProgress"], 7, lax)
-        if not _K11.issuperset(x):
-            e = _extra(e, x, _K11, [], 10, lax)
+                p1, e = _type(p1, e, ["JobProgress"], 9, lax)
+        if not _K13.issuperset(x):
+            e = _extra(e, x, _K13, [], 12, lax)
     else:
-        x, e = _type(x, e, [], 11, lax)
+        x, e = _type(x, e, [], 13, lax)
     return e
 
 
 # response: #/$defs/CheckResult
-def _d0_10(x: object, lax: bool) -> _L | None:
+def _d0_10(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is not str:
-        x, e = _type(x, e, [], 12, lax)
-    if type(x) is not str or x not in _K9:
-        e = _enum(e, [], 20, x, lax)
-    return e
-
-
-# response: #/$defs/EndpointAccessType
-def _d0_11(x: object, lax: bool) -> _L | None:
-    e: _L | None = None
-    if type(x) is not str:
-        x, e = _type(x, e, [], 12, lax)
-    if type(x) is not str or x not in _K10:
+        x, e = _type(x, e, [], 14, lax)
+    if type(x) is not str or x not in _K11:
         e = _enum(e, [], 22, x, lax)
     return e
 
 
+# response: #/$defs/EndpointAccessType
+def _d0_11(x: object, lax: bool, d: int) -> _L | None:
+    e: _L | None = None
+    if type(x) is not str:
+        x, e = _type(x, e, [], 14, lax)
+    if type(x) is not str or x not in _K12:
+        e = _enum(e, [], 24, x, lax)
+    return e
+
+
 # response: #/$defs/NetworkDiagnosisResult
-def _d0_12(x: object, lax: bool) -> _L | None:
+def _d0_12(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is dict:
         p1 = x.get("ModelVersion", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["ModelVersion"], 4, lax)
+            p1, e = _type(p1, e, ["ModelVersion"], 6, lax)
         p1 = x.get("Diagnosis", _M)
         if p1 is not _M:
             if type(p1) is list:
                 for i2, v2 in enumerate(p1):
-                    if (r := _d0_13(v2, lax)) is not None:
+                    if (r := _d0_13(v2, lax, d + 2)) is not None:
                         e = _merge(e, r, [i2, "Diagnosis"])
             elif p1 is not None:
-                p1, e = _type(p1, e, ["Diagnosis"], 7, lax)
-        if not _K12.issuperset(x):
-            e = _extra(e, x, _K12, [], 10, lax)
+                p1, e = _type(p1, e, ["Diagnosis"], 9, lax)
+        if not _K14.issuperset(x):
+            e = _extra(e, x, _K14, [], 12, lax)
     else:
-        x, e = _type(x, e, [], 11, lax)
+        x, e = _type(x, e, [], 13, lax)
     return e
 
 
 # response: #/$defs/NetworkDiagnosisReport
-def _d0_13(x: object, lax: bool) -> _L | None:
+def _d0_13(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is dict:
         p1 = x.get("EndpointType", _M)
         if p1 is not _M:
             if type(p1) is str:
-                if p1 not in _K13:
-                    e = _enum(e, ["EndpointType"], 24, p1, lax)
+                if p1 not in _K15:
+                    e = _enum(e, ["EndpointType"], 26, p1, lax)
             elif p1 is not None:
-                e = _err(e, ["EndpointType"], 23, p1)
+                e = _err(e, ["EndpointType"], 25, p1)
         p1 = x.get("Code", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Code"], 4, lax)
+            p1, e = _type(p1, e, ["Code"], 6, lax)
         p1 = x.get("CnDocUrl", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["CnDocUrl"], 4, lax)
+            p1, e = _type(p1, e, ["CnDocUrl"], 6, lax)
         p1 = x.get("InternationalDocUrl", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["InternationalDocUrl"], 4, lax)
+            p1, e = _type(p1, e, ["InternationalDocUrl"], 6, lax)
         p1 = x.get("Result", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Result"], 4, lax)
-        if not _K14.issuperset(x):
-            e = _extra(e, x, _K14, [], 10, lax)
+            p1, e = _type(p1, e, ["Result"], 6, lax)
+        if not _K16.issuperset(x):
+            e = _extra(e, x, _K16, [], 12, lax)
     else:
-        x, e = _type(x, e, [], 11, lax)
+        x, e = _type(x, e, [], 13, lax)
     return e
 
 
 # response: #/$defs/DiagnosisEndpointType
-def _d0_14(x: object, lax: bool) -> _L | None:
+def _d0_14(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is not str:
-        x, e = _type(x, e, [], 12, lax)
-    if type(x) is not str or x not in _K13:
-        e = _enum(e, [], 24, x, lax)
+        x, e = _type(x, e, [], 14, lax)
+    if type(x) is not str or x not in _K15:
+        e = _enum(e, [], 26, x, lax)
     return e
 
 
 # response: the root schema
-def _e0(x: object, lax: bool) -> _L | None:
-    return _d0_0(x, lax)
+def _e0(x: object, lax: bool, d: int) -> _L | None:
+    return _d0_0(x, lax, d)
 
 
 # error: #/$defs/ErrorResponse
-def _d1_0(x: object, lax: bool) -> _L | None:
+def _d1_0(x: object, lax: bool, d: int) -> _L | None:
     e: _L | None = None
     if type(x) is dict:
         p1 = x.get("RequestId", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["RequestId"], 4, lax)
+            p1, e = _type(p1, e, ["RequestId"], 6, lax)
         p1 = x.get("HostId", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["HostId"], 4, lax)
+            p1, e = _type(p1, e, ["HostId"], 6, lax)
         p1 = x.get("Code", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Code"], 4, lax)
+            p1, e = _type(p1, e, ["Code"], 6, lax)
         p1 = x.get("Message", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Message"], 4, lax)
+            p1, e = _type(p1, e, ["Message"], 6, lax)
         p1 = x.get("Recommend", _M)
         if p1 is not _M and type(p1) is not str and p1 is not None:
-            p1, e = _type(p1, e, ["Recommend"], 4, lax)
-        if not _K15.issuperset(x):
-            e = _extra(e, x, _K15, [], 10, lax)
+            p1, e = _type(p1, e, ["Recommend"], 6, lax)
+        if not _K17.issuperset(x):
+            e = _extra(e, x, _K17, [], 12, lax)
     else:
-        x, e = _type(x, e, [], 11, lax)
+        x, e = _type(x, e, [], 13, lax)
     return e
 
 
 # error: the root schema
-def _e1(x: object, lax: bool) -> _L | None:
-    return _d1_0(x, lax)
+def _e1(x: object, lax: bool, d: int) -> _L | None:
+    return _d1_0(x, lax, d)
 
 
 def validate_response(document: object, strict: bool = False) -> list[Issue]:
     """All issues of `document` against the response schema, in document order."""
-    raw = _e0(document, not strict)
+    raw = _e0(document, not strict, 0)
     return [] if raw is None else _finish(document, raw)
 
 
 def validate_error(document: object, strict: bool = False) -> list[Issue]:
     """All issues of `document` against the error schema, in document order."""
-    raw = _e1(document, not strict)
+    raw = _e1(document, not strict, 0)
     return [] if raw is None else _finish(document, raw)
 
 

@@ -80,7 +80,7 @@ class Api:
 
 
 def _operation(ir: IR, op: Operation) -> OperationApi | None:
-    from ..render import xml_shape
+    from ..ir.xml import xml_shape
 
     if op.emulator is None:
         return None
@@ -100,18 +100,16 @@ def _operation(ir: IR, op: Operation) -> OperationApi | None:
         for p in op.parameters
         if isinstance(p.prop, EnumProperty) and p.prop.enum not in open_enums
     }
-    texts = {"true": True, "false": False}
-    for text in ir.service.lenient.get("boolean_from_string") or ():
-        texts[str(text)] = str(text).lower() == "true"
+    texts = {"true": True, "false": False, **dict(ir.service.lenient.booleans)}
     return OperationApi(
         op=op, cfg=op.emulator, pagination=op.pagination, params={p.wire: p for p in op.parameters},
-        item_model=item_model, response_shape=xml_shape(ir, op.response_model), item_fields=fields,
+        item_model=item_model, response_shape=xml_shape(ir.model_index, op.response_model), item_fields=fields,
         closed_values=closed, boolean_texts=texts,
     )
 
 
 def from_ir(ir: IR, spec_path: str = "") -> Api:
-    from ..render import xml_shape
+    from ..ir.xml import xml_shape
 
     gateway = ir.service.emulator
     if gateway is None:
@@ -127,7 +125,7 @@ def from_ir(ir: IR, spec_path: str = "") -> Api:
     return Api(
         ir=ir, gateway=gateway, operations=operations,
         error_table={c.code: c for c in ir.service.error_codes},
-        error_shape=xml_shape(ir, ir.service.error_model) if ir.service.error_model else {},
+        error_shape=xml_shape(ir.model_index, ir.service.error_model) if ir.service.error_model else {},
         spec_path=spec_path,
     )
 

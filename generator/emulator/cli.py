@@ -38,16 +38,27 @@ examples:
 """
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535; 0 picks a free one)")
+    return port
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    p.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
     p.add_argument("--data", metavar="DIR", help="serve recorded responses from DIR instead of synthetic jobs")
     p.add_argument("--scenario", metavar="NAME", help="jobs walk this scenario of the spec (NAME[:step=S])")
     p.add_argument("--faults", metavar="SPEC", help="faults to inject (see below)")
     p.add_argument("--access-key", metavar="ID:SECRET", action="append", dest="access_keys",
                    help="an accepted key (repeatable); ID:SECRET:TOKEN[:TTL] for STS")
     p.add_argument("--seed", type=int, default=0, help="seed of everything made up or random (default 0)")
-    p.add_argument("--spec", metavar="FILE", help="the OpenAPI spec (default: the one *.yaml in spec/)")
+    p.add_argument("--spec", metavar="FILE", help="the OpenAPI spec (default, in the toolkit's checkout: the one "
+                   "*.yaml in spec/)")
     p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
 
 
@@ -56,16 +67,18 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..cli import UsageError, spec_path
     from ..errors import SpecError
+    from ..pipeline import NoDefaultError
     from .api import EmulatorConfigError
     from .faults import FaultSpecError
     from .server import Emulator
 
     try:
-        server = Emulator(spec=args.spec, host=args.host, port=args.port, data=args.data, scenario=args.scenario,
+        server = Emulator(spec=spec_path(args.spec), host=args.host, port=args.port, data=args.data, scenario=args.scenario,
                           faults=args.faults, keys=args.access_keys, seed=args.seed)
         server.bind()
-    except (EmulatorConfigError, FaultSpecError, SpecError) as exc:
+    except (EmulatorConfigError, FaultSpecError, SpecError, NoDefaultError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -2,13 +2,18 @@
 
 A job is a list of items (the operation's paged list) plus top-level fields. Synthetic jobs exist for
 every job id asked for (each derived from the seed and the id); with a data folder only recorded jobs
-exist, and an unknown id gets the spec's `unknown_job` error. Filters and page-number pagination are
-applied per request; a scenario (scenarios.py) moves a synthetic job's states over time.
+exist, and an unknown id gets the spec's `unknown_job` error. A recording is found by its file name or
+by its echo of the job parameter, exactly as recorded (a leading space included), and answers only
+requests whose other echoed parameters match what it recorded (the subtask code it was recorded for).
+Filters and page-number pagination are applied per request; a scenario (scenarios.py) moves a
+synthetic job's states over time.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +24,7 @@ from ..ir import Scenario
 from .api import Api, EmulatorConfigError, OperationApi
 from .scenarios import Timeline, choose_failures, stable_rng
 
+MAX_RECORDING_BYTES = 64 * 1024 * 1024  # one recorded answer; a larger file is refused, not read
 _PLACEHOLDER = "\u0000items\u0000"
 _PLACEHOLDER_JSON = json.dumps(_PLACEHOLDER)
 
@@ -84,6 +90,7 @@ class Job:
     pages_served: int = 0
     shifted: bool = False
     error: tuple[int, dict[str, Any]] | None = None  # a recorded error body and its status
+    echoed: dict[str, str] = field(default_factory=dict)  # recorded: request parameter -> the value it echoes
     json_cache: dict[tuple[int, str | None], str] = field(default_factory=dict)
     page_cache: dict[tuple[Any, ...], str] = field(default_factory=dict)  # static pages' item arrays
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -146,11 +153,12 @@ class JobStore:
         self.step_s = step_s if step_s is not None else (scenario.step_s if scenario else 1.0)
         self.clock = clock or time.monotonic
         self.jobs: dict[str, Job] = {}
+        self.recordings: dict[str, list[Job]] = {}  # job id, exactly as recorded -> its recordings
         self.recorded_only = data is not None
         self._lock = threading.Lock()
         if data is not None:
             for job in load_recordings(api, op, Path(data)):
-                self.jobs.setdefault(job.job_id, job)
+                self.recordings.setdefault(job.job_id, []).append(job)
 
     # ------------------------------------------------------------------ jobs
     def add(self, job_id: str, items: int | None = None, failures: int = 0, scenario: Scenario | None = None,
@@ -162,16 +170,39 @@ class JobStore:
             self.jobs[job_id] = job
         return job
 
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str, params: Mapping[str, str] | None = None) -> Job | None:
+        """The job a request asks for: a job added by add(), else a recording of exactly this id whose
+        echoed parameters match `params` (the request's texts), else (no data folder) a synthetic one."""
         job = self.jobs.get(job_id)
-        if job is not None or self.recorded_only:
+        if job is not None:
             return job
+        if self.recorded_only:
+            return next((j for j in self.recordings.get(job_id, ()) if self._matches(j, params or {})), None)
         with self._lock:
             job = self.jobs.get(job_id)
             if job is None:
                 job = self._synthetic(job_id, None, 0, self.scenario, None)
                 self.jobs[job_id] = job
             return job
+
+    def _matches(self, job: Job, params: Mapping[str, str]) -> bool:
+        for param, recorded in job.echoed.items():
+            sent = params.get(param)
+            if sent is None or sent == "":
+                default = self.op.params[param].default if param in self.op.params else None
+                sent = None if default is None else str(default)
+            if sent is not None and sent != recorded:
+                return False
+        return True
+
+    def why_missing(self, job_id: str, params: Mapping[str, str]) -> str:
+        """Why get() found nothing: no recording of the id, or none recorded for these parameters."""
+        recorded = self.recordings.get(job_id, [])
+        if not recorded:
+            return f"no job {job_id!r}"
+        other = sorted({f"{p} {v!r}" for job in recorded for p, v in job.echoed.items()
+                        if params.get(p) not in (None, "") and params.get(p) != v})
+        return f"job {job_id!r} is recorded only for " + ", ".join(other) if other else f"no job {job_id!r}"
 
     def _synthetic(self, job_id: str, items: int | None, failures: int, scenario: Scenario | None,
                    step_s: float | None) -> Job:
@@ -303,23 +334,37 @@ def _managed(store: JobStore) -> frozenset[str]:
 def load_recordings(api: Api, op: OperationApi, folder: Path) -> list[Job]:
     """Every *.json under `folder`: a 200 body (its items are served paged) or an error body (served as
     recorded, with the status the error table gives its code). Each is found by its file name and, for
-    a 200 body, by the response field that echoes the job parameter."""
+    a 200 body, by the response field that echoes the job parameter, exactly as recorded. Nothing
+    outside the folder is read: a link leading out of it, or a file that is not a regular one, is refused."""
     if not folder.is_dir():
         raise EmulatorConfigError(f"--data {folder}: not a folder")
-    files = sorted(folder.rglob("*.json"))
-    if not files:
+    root = folder.resolve()
+    problems: list[str] = []
+    files: list[Path] = []
+    for where, dirs, names in os.walk(folder, onerror=lambda exc: problems.append(f"{exc.filename}: "
+                                                                                   f"{exc.strerror}")):
+        dirs.sort()  # links to folders are listed here but never entered (followlinks is off)
+        for name in dirs:
+            link = Path(where, name)
+            if link.is_symlink() and not link.resolve().is_relative_to(root):
+                problems.append(f"{link}: links out of the data folder (to {link.resolve()}): not read")
+        files += [Path(where, n) for n in sorted(names) if n.endswith(".json")]
+    if not files and not problems:
         raise EmulatorConfigError(f"--data {folder}: no *.json recordings in it")
     service = api.ir.service
     pg = op.pagination
-    echo_field = next((name for name, param in op.cfg.echo.items() if param == op.cfg.job_param), None)
+    echoes = {param: name for name, param in op.cfg.echo.items()}  # request parameter -> response field
+    echo_field = echoes.get(op.cfg.job_param)
     paging = {pg.items_field, pg.page_field, pg.size_field, pg.total_field}
     jobs: list[Job] = []
-    problems: list[str] = []
-    for path in files:
+    for path in sorted(files):
         try:
-            body = json.loads(path.read_bytes())
-        except (OSError, ValueError) as exc:
+            body = json.loads(_read_inside(path, root))
+        except _Refused as exc:
             problems.append(f"{path}: {exc}")
+            continue
+        except ValueError as exc:
+            problems.append(f"{path}: not JSON: {exc}")
             continue
         if not isinstance(body, dict):
             problems.append(f"{path}: not a JSON object")
@@ -335,11 +380,49 @@ def load_recordings(api: Api, op: OperationApi, folder: Path) -> list[Job]:
             problems.append(f"{path}: {pg.items_field} is not a list of objects")
             continue
         top = {k: v for k, v in body.items() if k not in paging}
+        echoed = {param: text for param, name in echoes.items()
+                  if param != op.cfg.job_param and (text := _text(body.get(name))) is not None}
         keys = [path.stem]
-        if echo_field and isinstance(body.get(echo_field), str) and body[echo_field].strip():
-            keys.append(body[echo_field].strip())
+        recorded_id = body.get(echo_field) if echo_field else None
+        if isinstance(recorded_id, str) and recorded_id.strip():
+            keys.append(recorded_id)  # as recorded: " b4my..." is not "b4my..."
         for key in dict.fromkeys(keys):
-            jobs.append(Job(key, items, frozenset(), top=top, recorded=True))
+            jobs.append(Job(key, items, frozenset(), top=top, recorded=True, echoed=echoed))
     if problems:
         raise EmulatorConfigError("unreadable recordings:\n  " + "\n  ".join(problems))
     return jobs
+
+
+def _text(value: Any) -> str | None:
+    """A recorded scalar as the request parameter that echoes it would be sent: "01", "5", "true"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+class _Refused(Exception):
+    pass
+
+
+def _read_inside(path: Path, root: Path) -> bytes:
+    """The bytes of a recording that lies inside `root` once every link is followed, and is a regular file
+    of sane size; _Refused otherwise (nothing is opened outside the folder, no FIFO blocks the start)."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # a dangling link, a loop of links
+        raise _Refused(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    if not real.is_relative_to(root):
+        raise _Refused(f"links out of the data folder (to {real}): not read")
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise _Refused(f"cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _Refused("not a regular file: not read")
+        if info.st_size > MAX_RECORDING_BYTES:
+            raise _Refused(f"{info.st_size:,} bytes, over the {MAX_RECORDING_BYTES:,}-byte limit: not read")
+        return fh.read(MAX_RECORDING_BYTES + 1)

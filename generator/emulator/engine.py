@@ -13,6 +13,7 @@ import hmac
 import itertools
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -70,7 +71,9 @@ def parse_access_key(text: str, now: float | None = None) -> AccessKey:
         try:
             ttl = float(parts[3])
         except ValueError:
-            raise EmulatorConfigError("the TTL of an STS key is a number of seconds") from None
+            ttl = math.nan
+        if not math.isfinite(ttl):
+            raise EmulatorConfigError("the TTL of an STS key is a number of seconds")
         expires = (time.time() if now is None else now) + ttl
     return AccessKey(parts[0], parts[1], token, expires)
 
@@ -346,11 +349,11 @@ class Engine:
 
         values = self._validate(op, params)
         store = self.stores[action]
-        job_id = params[op.cfg.job_param]
-        job = store.get(job_id)
+        job_id = self._job_id(op, params)
+        job = store.get(job_id, params)
         if job is None:
             raise _Rejected("unknown_job", code=op.cfg.unknown_job or self.api.gateway_error("invalid_parameter").code,
-                            reason=f"no job {job_id!r}")
+                            reason=store.why_missing(job_id, params))
         if job.error is not None:
             status, body = job.error
             body = dict(body)
@@ -369,6 +372,19 @@ class Engine:
             ctype, raw = "application/json;charset=utf-8", page.to_json()
         record["items"] = len(page.refs)
         return self._finish(Reply(200, [("Content-Type", ctype)], raw, delay_s=delay), request_id, struck)
+
+    @staticmethod
+    def _job_id(op: OperationApi, params: Mapping[str, str]) -> str:
+        """The job a request selects. An optional job parameter left out selects the job its spec default
+        names; with no default it is missing like a required one (the spec's missing-parameter error)."""
+        name = op.cfg.job_param
+        text = params.get(name)
+        if text:
+            return text
+        default = op.params[name].default if name in op.params else None
+        if default is None:
+            raise _Rejected("missing_parameter", name=name)
+        return str(default)
 
     def _finish(self, reply: Reply, request_id: str, struck: Mapping[str, Fault]) -> Reply:
         if self.request_id_header:

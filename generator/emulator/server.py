@@ -69,12 +69,15 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence the stdlib's access log: the engine writes the structured one."""
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """The stdlib's request-line and header errors, answered with the service's error body."""
-        kind = "too_large" if code in (413, 414, 431) else "bad_request"
+        """The stdlib's request-line and header errors, answered with the service's error body. A head too
+        large keeps the stdlib's status (431 for header fields, 414 for the request line), not the
+        spec's status for requests too large."""
+        too_large = code in (413, 414, 431)
         reason = (message or explain or "malformed request").rstrip(".")
         self.close_connection = True
+        problem = Problem("too_large", reason, code) if too_large else Problem("bad_request", reason)
         self._answer(Request(self.command or "", getattr(self, "path", "") or "", [], b"",
-                             self._client(), Problem(kind, reason)), time.perf_counter())
+                             self._client(), problem), time.perf_counter())
         self._linger()  # the rest of the request is unread: drain it, so the answer is not lost to a reset
 
     def handle_one_request(self) -> None:
@@ -88,7 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
             if len(line) > LINE_CAP:
                 self.close_connection = True
                 self._answer(Request("", "", [], b"", self._client(),
-                                     Problem("too_large", f"the request line exceeds {LINE_CAP} bytes")), started)
+                                     Problem("too_large", f"the request line exceeds {LINE_CAP} bytes", 414)),
+                             started)
                 self._linger()
                 return
             self.raw_requestline = line
@@ -265,6 +269,8 @@ class Emulator:
                  max_url_bytes: int = 32768, max_body_bytes: int = 1 << 20, record_limit: int = 10000) -> None:
         self.api = api or load_api(spec)
         self.bind_host = _check_loopback(host)
+        if not 0 <= port <= 65535:
+            raise EmulatorConfigError(f"port {port}: not a port number (0 to 65535; 0 picks a free one)")
         self.bind_port = port
         plan = faults if isinstance(faults, FaultPlan) else FaultPlan.parse(faults, seed)
         accepted: list[AccessKey] = []
