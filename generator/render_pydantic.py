@@ -35,6 +35,8 @@ _ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if
 _LIST = ("anyOf", "oneOf", "allOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
 _KEPT_EXTENSIONS = ("x-open-enum",)
+# What describes a property rather than constrains its value: stays on the property when its type is split.
+_ANNOTATIONS = ("description", "title", "examples", "default", "deprecated", "readOnly", "writeOnly")
 # Names the helper block uses, whatever the classes happen to import.
 _IMPORTS = [
     "enum.StrEnum",
@@ -95,6 +97,15 @@ def _translate(schema: Any, defs: Mapping[str, Any]) -> Any:
             out["minimum"] = low
         if not isinstance(out.get("maximum"), int | float) or out["maximum"] > high:
             out["maximum"] = high
+    types = _types(out)
+    if "number" in types and "integer" not in types:
+        # pydantic's float would turn an integer past 2**53 into an approximation; int | float keeps it exact.
+        out["type"] = [t for n in types for t in (["integer", n] if n == "number" else [n])]
+    if sorted(types) == ["null", "object"] and "properties" not in out:
+        # datamodel-code-generator reads a map typed [object, null] as dict[str, Any]; the anyOf form keeps
+        # the values' type.
+        annotations = {k: out.pop(k) for k in _ANNOTATIONS if k in out}
+        out = {"anyOf": [{**out, "type": "object"}, {"type": "null"}], **annotations}
     if isinstance(schema.get("properties"), dict):
         if out.get("additionalProperties") is False:
             del out["additionalProperties"]  # the class's base says it (kept in lax mode, an error in strict)
