@@ -8,8 +8,9 @@ cannot write is code the classes share: the few bases that make pydantic read JS
 the place is found with `ast`, and the generated text is not otherwise touched.
 
 What the templates need to know beyond JSON Schema travels as x- keys of the schemas they render:
-x-open-enum (the spec's own), x-closed (additionalProperties: false) and x-integer-properties (the
-properties that hold JSON integers, read from integral floats as well).
+x-open-enum (the spec's own), x-closed (additionalProperties: false), x-additional-values (the type alias
+of the values of keys a class does not name) and x-integer-properties (the properties that hold JSON
+integers, read from integral floats as well).
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ _ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if
 _LIST = ("anyOf", "oneOf", "allOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
 _KEPT_EXTENSIONS = ("x-open-enum",)
+# The keywords that apply to instances of one JSON type only.
+_TYPE_KEYWORDS = {
+    "integer": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format"),
+    "number": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format"),
+    "string": ("minLength", "maxLength", "pattern", "format"),
+    "array": ("items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains"),
+    "object": ("properties", "additionalProperties", "required", "minProperties", "maxProperties",
+               "patternProperties", "propertyNames"),
+}
 # What describes a property rather than constrains its value: stays on the property when its type is split.
 _ANNOTATIONS = ("description", "title", "examples", "default", "deprecated", "readOnly", "writeOnly")
 # Names the helper block uses, whatever the classes happen to import.
@@ -64,14 +74,29 @@ def datamodel_input(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     for bundle in schemas.values():
         for name, schema in bundle.get("$defs", {}).items():
             defs.setdefault(name, schema)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$defs": {name: _translate(schema, defs) for name, schema in defs.items()},
-    }
+    out = {name: _translate(schema, defs) for name, schema in defs.items()}
+    for name, schema in list(out.items()):
+        extra = schema.get("additionalProperties")
+        if "properties" in schema and isinstance(extra, dict):
+            # A class whose unnamed keys hold values of one schema: datamodel-code-generator's own form of
+            # that (a Dict annotation written for run time) is not lint-clean, so the values' schema becomes
+            # a component of its own (a type alias) that the template names.
+            alias = _free_name(f"{name}AdditionalValue" if name.isidentifier() else "AdditionalValue", out)
+            out[alias] = extra
+            del schema["additionalProperties"]
+            schema["x-additional-values"] = alias
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": out}
 
 
-def _translate(schema: Any, defs: Mapping[str, Any]) -> Any:
-    """One subschema for datamodel-code-generator, walked keyword by keyword (property names are data)."""
+def _free_name(name: str, taken: Mapping[str, Any]) -> str:
+    return next(n for n in (name if i == 0 else f"{name}{i}" for i in range(len(taken) + 1)) if n not in taken)
+
+
+def _translate(schema: Any, defs: Mapping[str, Any], branch: bool = False) -> Any:
+    """One subschema for datamodel-code-generator, walked keyword by keyword (property names are data).
+
+    `branch`: the schema is one type's branch of a schema of several types (split no further).
+    """
     if not isinstance(schema, dict):
         return copy.deepcopy(schema)
     out: dict[str, Any] = {}
@@ -98,9 +123,16 @@ def _translate(schema: Any, defs: Mapping[str, Any]) -> Any:
         if not isinstance(out.get("maximum"), int | float) or out["maximum"] > high:
             out["maximum"] = high
     types = _types(out)
-    if "number" in types and "integer" not in types:
+    if "number" in types and "integer" not in types and not branch:
         # pydantic's float would turn an integer past 2**53 into an approximation; int | float keeps it exact.
-        out["type"] = [t for n in types for t in (["integer", n] if n == "number" else [n])]
+        types = [t for n in types for t in (["integer", n] if n == "number" else [n])]
+        out["type"] = types
+    if len([t for t in types if t != "null"]) > 1 and any(k in out for keys in _TYPE_KEYWORDS.values() for k in keys):
+        # datamodel-code-generator writes constrained members of a union as conint(...) | constr(...) (mypy
+        # refuses those) or drops the constraints (typed extra keys); one branch per type, a type alias each,
+        # says the same in JSON Schema: a keyword binds instances of its own type only.
+        return {"anyOf": [_translate(_branch(schema, t), defs, branch=True) for t in types],
+                **{k: copy.deepcopy(v) for k, v in schema.items() if k in _ANNOTATIONS}}
     if sorted(types) == ["null", "object"] and "properties" not in out:
         # datamodel-code-generator reads a map typed [object, null] as dict[str, Any]; the anyOf form keeps
         # the values' type.
@@ -114,6 +146,13 @@ def _translate(schema: Any, defs: Mapping[str, Any]) -> Any:
         if integers:
             out["x-integer-properties"] = integers
     return out
+
+
+def _branch(schema: Mapping[str, Any], type_: str) -> dict[str, Any]:
+    """The part of a several-types schema that applies to instances of one of its types."""
+    others = {k for keys in _TYPE_KEYWORDS.values() for k in keys} - set(_TYPE_KEYWORDS.get(type_, ()))
+    return {k: v for k, v in schema.items() if k not in others and k not in _ANNOTATIONS and k != "type"} | {
+        "type": type_}
 
 
 def _types(schema: Mapping[str, Any]) -> list[Any]:

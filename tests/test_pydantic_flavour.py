@@ -319,8 +319,12 @@ CORPUS: dict[str, Any] = {
                 "class": {"type": "boolean", "description": ODD_TEXT},
                 "model_dump": {"type": "string"},
                 "a/b~c": {"type": "integer", "format": "int64"},
+                "Height": {"type": ["integer", "string", "null"], "minimum": 0, "maxLength": 3},
+                "Leaves": {"type": ["object", "null"], "additionalProperties": ref("Leaf")},
             },
         },
+        "Leaf": {"type": "object", "properties": {"Color": {"type": "string"}},
+                 "additionalProperties": {"type": "number", "maximum": 9}},
         "Any": {"type": "object", "additionalProperties": False, "properties": {"V": {"type": "string"}}},
         "Field": {"type": "object", "properties": {"X": {"type": "integer"}}},
         "Mode": {"type": "string", "enum": ["on", "off", ""]},
@@ -332,8 +336,9 @@ CORPUS_DOCUMENTS: list[dict[str, Any]] = [
     {"Name": "a"},
     {"Name": "abc", "Children": [{"Name": "b", "Grid": [[0, 7], []]}], "Grid": None, "Scores": {"x": 1, "": -5},
      "Tags": {"t": {"V": "v"}, "u": {}}, "Either": 3, "Ratio": 0.5, "Kind": "node", "Mode": "", "Note": "b c",
-     "Count": 9, "Open": {"X": 1, "extra": [1]}, "class": True, "model_dump": "m", "a/b~c": -(2**40)},
-    {"Name": "z", "Either": "text", "Children": [], "Mode": "off", "Open": {}},
+     "Count": 9, "Open": {"X": 1, "extra": [1]}, "class": True, "model_dump": "m", "a/b~c": -(2**40),
+     "Height": "abc", "Leaves": {"l": {"Color": "red", "size": 2.5, "n": 9}}},
+    {"Name": "z", "Either": "text", "Children": [], "Mode": "off", "Open": {}, "Height": 7, "Leaves": None},
 ]
 
 
@@ -373,8 +378,8 @@ def mutated(doc: Any, draw: st.DrawFn) -> Any:
                 containers.append(child)
                 stack.append(child)
     target = draw(st.sampled_from(containers))
-    awkward = st.sampled_from([None, True, 0, -1, 1.0, 1.5, 2**31, 2**63, 1e300, "", "A", "node", "on", "1",
-                               "abcdef", "ab1", "a\n", [], {}, [1.0], {"V": 1}])
+    awkward = st.sampled_from([None, True, 0, -1, 1.0, 1.5, 10, 2**31, 2**63, 2**63 - 1, 1e300, "", "A", "node",
+                               "on", "1", "abcd", "ab1", "a\n", [], {}, [1.0], {"V": 1}, {"Color": 1}])
     value = draw(awkward | st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=4),
                                         lambda inner: st.lists(inner, max_size=2), max_leaves=3))
     if isinstance(target, dict):
