@@ -79,18 +79,23 @@ def _docstring_body(text: str) -> str:
     return body
 
 
-def docstring(text: str, indent: int = 0, width: int = 108) -> str:
+def docstring(text: str, indent: int = 0, width: int = 108, keep_lines: bool = False, pad: bool = True) -> str:
     """A triple-quoted docstring holding `text` (wrapped to `width`, paragraphs kept), indented for a body
-    at `indent` spaces; the opening quotes are not indented (the template places them)."""
-    pad = " " * indent
-    paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")] if text.strip() else [""]
+    at `indent` spaces; the opening quotes are not indented (the template places them). With `keep_lines`,
+    every line of the text stays a line (wrapped with a hanging indent when long): for lists. Without `pad`
+    the lines are wrapped for `indent` but not indented (for a template that indents them itself)."""
+    margin = " " * indent if pad else ""
+    paragraphs = [p for p in text.strip().split("\n\n")] if text.strip() else [""]
     lines: list[str] = []
+    room = max(20, width - indent)
     for n, para in enumerate(paragraphs):
         if n:
             lines.append("")
-        lines.extend(textwrap.wrap(para, max(20, width - indent), break_long_words=False,
-                                   break_on_hyphens=False) or [""])
+        rows = para.splitlines() if keep_lines else [para]
+        for row in rows:
+            lines.extend(textwrap.wrap(" ".join(row.split()), room, break_long_words=False, break_on_hyphens=False,
+                                       subsequent_indent="    " if keep_lines else "") or [""])
     if len(lines) == 1:
         return '"""' + _docstring_body(lines[0]) + '"""'
-    body = "\n".join((pad + _docstring_body(line)) if line else "" for line in lines[1:])
-    return '"""' + _docstring_body(lines[0]) + "\n" + body + "\n" + pad + '"""'
+    body = "\n".join((margin + _docstring_body(line)) if line else "" for line in lines[1:])
+    return '"""' + _docstring_body(lines[0]) + "\n" + body + "\n" + margin + '"""'

@@ -39,7 +39,8 @@ RUNTIME = HERE / "runtime"
 # a small tuned core, thin generated layers on top).
 # Generated modules that import a third-party package (the others use the standard library only).
 OPTIONAL_MODULES = ("strategies", PYDANTIC_MODULE.removesuffix(".py"))
-RUNTIME_MODULES = ("_base.py", "_values.py", "_core.py", "_http.py", "_paging.py", "_client.py")
+RUNTIME_MODULES = ("_base.py", "_values.py", "_errors.py", "_credentials.py", "_signing.py", "_endpoints.py", "_retry.py",
+                   "_xml.py", "_transport.py", "_http.py", "_paging.py", "_client.py")
 
 
 def header(ir: IR) -> str:
@@ -60,7 +61,9 @@ def environment() -> jinja2.Environment:
     )
     env.filters["literal"] = pysource.literal
     env.filters["pyrepr"] = pysource.literal
-    env.filters["docstring"] = lambda text, indent=0: pysource.docstring(str(text), indent)
+    # Wrapped for a body at `indent`; the template indents it (`| indent(n)`).
+    env.filters["docstring"] = lambda text, indent=0, keep_lines=False: pysource.docstring(
+        str(text), indent, keep_lines=keep_lines, pad=False)
     env.filters["doc_text"] = lambda text: pysource.docstring(str(text))[3:-3].replace("\n", " ")
     env.filters["pointer_token"] = lambda s: str(s).replace("~", "~0").replace("/", "~1")
     env.filters["snake_case"] = snake
@@ -100,7 +103,7 @@ def _model_doc(m: Model) -> str:
     text = m.description or f"The {m.name} object of the spec."
     if m.name != m.class_name:
         text += f"\n\nSchema component `{m.name}`."
-    return pysource.docstring(text)
+    return pysource.docstring(text, 4, pad=False)
 
 
 def _field_doc(f: Field) -> str:
@@ -117,14 +120,14 @@ def _field_doc(f: Field) -> str:
     if f.required:
         facts.append("required")
     parts.append("; ".join(facts) + ".")
-    return pysource.docstring("\n\n".join(parts))
+    return pysource.docstring("\n\n".join(parts), 4, pad=False)
 
 
 def _enum_doc(e: Enum) -> str:
     text = e.description or f"The {e.name} value set of the spec."
     text += ("\n\nAn open value set: an unknown value still parses, keeps its text and answers `is_known` "
              "with False." if e.open else "\n\nA closed value set: any other value is an error.")
-    return pysource.docstring(text)
+    return pysource.docstring(text, 4, pad=False)
 
 
 # ---------------------------------------------------------------- files

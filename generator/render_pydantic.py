@@ -8,7 +8,8 @@ cannot write is code the classes share: the few bases that make pydantic read JS
 the place is found with `ast`, and the generated text is not otherwise touched.
 
 What the templates need to know beyond JSON Schema travels as x- keys of the schemas they render:
-x-open-enum (the spec's own), x-closed (additionalProperties: false), x-additional-values (the type alias
+x-component (the component's name: a class datamodel-code-generator renames, such as `Any`, keeps it as its
+JSON Schema title), x-open-enum (the spec's own), x-closed (additionalProperties: false), x-additional-values (the type alias
 of the values of keys a class does not name) and x-integer-properties (the properties that hold JSON
 integers, read from integral floats as well).
 """
@@ -36,6 +37,7 @@ _ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if
 _LIST = ("anyOf", "oneOf", "allOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
 _KEPT_EXTENSIONS = ("x-open-enum",)
+_OPENAPI_ONLY = ("xml", "externalDocs", "example", "discriminator")
 # The keywords that apply to instances of one JSON type only.
 _TYPE_KEYWORDS = {
     "integer": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format"),
@@ -74,7 +76,7 @@ def datamodel_input(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     for bundle in schemas.values():
         for name, schema in bundle.get("$defs", {}).items():
             defs.setdefault(name, schema)
-    out = {name: _translate(schema, defs) for name, schema in defs.items()}
+    out = {name: {**_translate(schema, defs), "x-component": name} for name, schema in defs.items()}
     for name, schema in list(out.items()):
         extra = schema.get("additionalProperties")
         if "properties" in schema and isinstance(extra, dict):
@@ -112,6 +114,8 @@ def _translate(schema: Any, defs: Mapping[str, Any], branch: bool = False) -> An
             out[key] = [value.get(v) if isinstance(v, str) else None for v in schema.get("enum", [])]
         elif key == "format":
             continue  # an annotation in JSON Schema; datamodel-code-generator would pick types that validate it
+        elif key in _OPENAPI_ONLY:
+            continue  # about the XML form or other documents; datamodel-code-generator would copy it into Field()
         elif key.startswith("x-") and key not in _KEPT_EXTENSIONS:
             continue  # our vocabulary; meaningless to datamodel-code-generator, and some names clash with its own
         else:

@@ -271,15 +271,15 @@ class _Api:
         self.spec = spec
         self.client_module: ModuleType = importlib.import_module(package + ".client")
         self.errors: ModuleType = importlib.import_module(package + ".errors")
-        self.base: ModuleType = importlib.import_module(package + "._base")
-        self.core: ModuleType = importlib.import_module(package + "._core")
+        self.runtime_errors: ModuleType = importlib.import_module(package + "._errors")
         self.client_class: Any = getattr(self.client_module, spec["client_class"])
         self.failed_error: type[BaseException] = getattr(self.errors, spec["error_class"])
 
     @property
     def usage_errors(self) -> tuple[type[BaseException], ...]:
         # Problems with what the user gave us, not with the service.
-        return (self.core.CredentialsError, self.core.EndpointError, self.base.RequestValidationError)
+        e = self.runtime_errors
+        return (e.CredentialsError, e.EndpointError, e.RequestValidationError)
 
 
 def _snapshot(client: Any, spec: dict[str, Any], params: dict[str, Any], page_size: int | None) -> Snapshot:
@@ -372,7 +372,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             snap, outcome = _look(client, api, args, params, err)
         except api.usage_errors as exc:
             return _fail(args, out, err, shown, Outcome("error", EXIT_USAGE, f"error: {exc}", _error_fields(exc)))
-        except api.base.ClientError as exc:
+        except api.runtime_errors.ClientError as exc:
             return _fail(args, out, err, shown, Outcome("error", EXIT_API_ERROR, f"error: {_describe(exc)}",
                                                         _error_fields(exc)))
     _report(spec, args, out, shown, snap, outcome, colour=colour, clip=out.isatty())
@@ -395,7 +395,7 @@ def _look(client: Any, api: _Api, args: argparse.Namespace, params: dict[str, An
         total = _count(body.get(spec["total_field"])) if spec["total_field"] else None
         if total is not None and total > len(items):
             # Every page, so the bar counts every item; on an error the bar shows the first page.
-            with contextlib.suppress(api.base.ClientError):
+            with contextlib.suppress(api.runtime_errors.ClientError):
                 items = _snapshot(client, spec, params, args.page_size).items
         counts = rows.counts(items)
         bar.update(body.get(spec["state_field"]), counts["failed"] + counts["warning"] + counts["passed"],
@@ -407,7 +407,7 @@ def _look(client: Any, api: _Api, args: argparse.Namespace, params: dict[str, An
         waiter(**params, timeout=args.timeout, poll_interval=args.interval, on_progress=on_progress)
     except api.failed_error:
         pass  # judged below from every page, like a plain look
-    except api.base.WaiterTimeoutError as exc:
+    except api.runtime_errors.WaiterTimeoutError as exc:
         timed_out = exc
     finally:
         bar.close()

@@ -86,8 +86,8 @@ class Package:
 
     @property
     def core(self) -> ModuleType:
-        # Only XML needs the runtime core; JSON validation stays light to start.
-        return importlib.import_module(self.name + "._core")
+        # Only XML needs the runtime's XML reader; JSON validation stays light to start.
+        return importlib.import_module(self.name + "._xml")
 
     def response_validator(self, action: str) -> Callable[..., list[Any]]:
         validate: Callable[..., list[Any]] = getattr(self.validators, self.operations[action]["validator"])

@@ -80,6 +80,9 @@ ANNOTATIONS = frozenset(
         "contentMediaType",  # content keywords are annotations in 2020-12
         "contentEncoding",
         "contentSchema",
+        "xml",  # the OpenAPI 3.1 dialect's own annotations, kept in the bundled schemas
+        "externalDocs",
+        "example",
     }
 )
 ROOT_ONLY = frozenset({"$schema", "$id", "$defs"})

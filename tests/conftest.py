@@ -42,7 +42,8 @@ def import_fresh(out: Path, package: str) -> ModuleType:
 # The spec corpus: the main spec, the made-up second API, and the specs under tests/specs/ (one per family:
 # odd names, schema shapes, paging and waiters). Name -> spec file.
 SPECS_DIR = ROOT / "tests" / "specs"
-_CORPUS_FILES: dict[str, Path] = {"dts": SPEC_DIR / "dts-precheck.yaml", "shapes": SPECS_DIR / "shapes.yaml"}
+_CORPUS_FILES: dict[str, Path] = {"dts": SPEC_DIR / "dts-precheck.yaml", "shapes": SPECS_DIR / "shapes.yaml",
+                                   "names": SPECS_DIR / "names.yaml", "paging": SPECS_DIR / "paging.yaml"}
 
 
 def _actions(path: Path) -> list[str]:
@@ -65,16 +66,21 @@ def _widgets_spec() -> Path:
 
 CORPUS: dict[str, list[str]] = {name: _actions(path) for name, path in _CORPUS_FILES.items()}
 CORPUS["widgets"] = ["ListWidgets"]
-_PACKAGES: dict[str, ModuleType] = {}
+_PACKAGES: dict[str, tuple[ModuleType, Path]] = {}
 
 
 def corpus_package(name: str) -> ModuleType:
     """The package generated from a corpus spec (once per test process); the main spec's is the committed one."""
+    return corpus_generated(name)[0]
+
+
+def corpus_generated(name: str) -> tuple[ModuleType, Path]:
+    """The package generated from a corpus spec and the folder it is in."""
     if name not in _PACKAGES:
         if name == "dts":
             import dts_precheck
 
-            _PACKAGES[name] = dts_precheck
+            _PACKAGES[name] = (dts_precheck, GENERATED)
         else:
             import tempfile
 
@@ -84,7 +90,7 @@ def corpus_package(name: str) -> ModuleType:
             out = Path(tempfile.mkdtemp(prefix=f"corpus-{name}-"))
             result = generate(spec, out)
             package = sorted({f.split("/", 1)[0] for f in result.files})[0]
-            _PACKAGES[name] = import_fresh(out, package)
+            _PACKAGES[name] = (import_fresh(out, package), out)
     return _PACKAGES[name]
 
 

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from generator.runtime import _core
+from generator.emulator import signatures
 
 KEYS = {"test-ak": "test-secret", "sts-ak": "sts-secret"}
 
@@ -80,15 +80,15 @@ class ScriptedServer:
                 req = Request(self.command, url.path, params, headers, self.conn_no)
                 try:
                     if "authorization" in headers:
-                        req.key_id = _core.verify_v3(self.command, url.path, params, headers, body, KEYS.get)
+                        req.key_id = signatures.verify_v3(self.command, url.path, params, headers, body, KEYS.get)
                         token = headers.get("x-acs-security-token")
                         req.params = {**params, "Action": headers.get("x-acs-action", "")}
                     else:
-                        req.key_id = _core.verify_v2(self.command, params, KEYS.get)
+                        req.key_id = signatures.verify_v2(self.command, params, KEYS.get)
                         token = params.get("SecurityToken")
                     if server.tokens_valid is not None and token is not None and token not in server.tokens_valid:
-                        raise _core.SignatureError("expired", "token expired")
-                except _core.SignatureError as exc:
+                        raise signatures.SignatureError("expired", "token expired")
+                except signatures.SignatureError as exc:
                     req.signature_error = exc.reason
                 with server._lock:
                     server.requests.append(req)

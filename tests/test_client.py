@@ -14,13 +14,15 @@ from typing import Any
 
 import pytest
 from dts_precheck import _spec, errors
-from dts_precheck._core import Credentials, DeadlineExceeded, EndpointError, RetryPolicy, dict_to_xml
-from dts_precheck.client import DtsClient
+from dts_precheck.client import Credentials, DtsClient, RetryPolicy
+from dts_precheck.errors import DeadlineExceeded, EndpointError
 from fakes import FakeClock
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from scripted_server import KEYS, Reply, Request, error, scripted
+
+from generator.emulator.xml_writer import dict_to_xml
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "spec" / "examples" / "doc-sample.json").read_text(encoding="utf-8"))

@@ -9,8 +9,8 @@ import time
 
 import pytest
 from dts_precheck import errors
-from dts_precheck._core import DeadlineExceeded, RetryPolicy
-from dts_precheck.client import DtsClient
+from dts_precheck.client import Credentials, DtsClient, RetryPolicy
+from dts_precheck.errors import DeadlineExceeded
 
 from generator.emulator import Emulator
 
@@ -101,8 +101,6 @@ def test_wrong_secret_is_rejected_with_the_gateway_error() -> None:
 
 
 def test_expired_sts_token_is_refreshed_through_the_provider() -> None:
-    from dts_precheck._core import Credentials
-
     with Emulator(keys=["sts-old:s1:tok-old:0", "sts-new:s2:tok-new:3600"]) as server:
         issued = iter([Credentials("sts-old", "s1", "tok-old"), Credentials("sts-new", "s2", "tok-new")])
         with DtsClient(endpoint=server.url, credentials_provider=lambda: next(issued), retry=1) as c:

@@ -1,6 +1,7 @@
-"""Credentials, percent-encoding and request signing (V2 HMAC-SHA1, V3 ACS3-HMAC-SHA256) of the runtime core.
+"""Credentials, percent-encoding and request signing (V2 HMAC-SHA1, V3 ACS3-HMAC-SHA256) of the runtime,
+and the emulator's verification of them.
 
-The published vectors pin the algorithms to the service; the property tests compare the core against an
+The published vectors pin the algorithms to the service; the property tests compare the signer against an
 independent canonicalisation written here with urllib.parse.quote, and check that sign -> verify
 round-trips while any single change to a signed input breaks verification.
 """
@@ -11,13 +12,17 @@ import base64
 import hashlib
 import hmac
 import random
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from generator.runtime import _core
+import generator.runtime
+from generator.emulator import signatures
+from generator.render import RUNTIME_MODULES
+from generator.runtime import _credentials, _errors, _signing
 
 # ---------------------------------------------------------------------------------------------------
 # An independent reference implementation (urllib's quote, not the core's byte table)
@@ -97,12 +102,12 @@ V2_UTF8_EXAMPLE = {
 }
 
 V3_QUERY = {"ImageId": "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd", "RegionId": "cn-shanghai"}
-V3_CREDS = _core.Credentials("YourAccessKeyId", "YourAccessKeySecret")
+V3_CREDS = _credentials.Credentials("YourAccessKeyId", "YourAccessKeySecret")
 V3_SIGNED = "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version"
 
 
 def v3_example_headers() -> dict[str, str]:
-    return _core.sign_v3(
+    return _signing.sign_v3(
         "POST",
         "/",
         V3_QUERY,
@@ -117,20 +122,20 @@ def v3_example_headers() -> dict[str, str]:
 
 
 def test_v2_published_example() -> None:
-    assert _core.sign_v2("GET", V2_EXAMPLE, "testsecret") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+    assert _signing.sign_v2("GET", V2_EXAMPLE, "testsecret") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
 
 
 def test_v2_published_utf8_example() -> None:
-    assert _core.sign_v2("GET", V2_UTF8_EXAMPLE, "testSecret") == "zJDF+Lrzhj/ThnlvIToysFRq6t4="
+    assert _signing.sign_v2("GET", V2_UTF8_EXAMPLE, "testSecret") == "zJDF+Lrzhj/ThnlvIToysFRq6t4="
 
 
 def test_v2_build_query_reproduces_the_published_example() -> None:
-    query = _core.build_v2_query(
+    query = _signing.build_v2_query(
         "GET",
         "DescribeRegions",
         "2014-05-26",
         {},
-        _core.Credentials("testid", "testsecret"),
+        _credentials.Credentials("testid", "testsecret"),
         timestamp="2016-02-23T12:46:24Z",
         nonce="3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
         response_format="XML",
@@ -140,7 +145,7 @@ def test_v2_build_query_reproduces_the_published_example() -> None:
 
 def test_v2_signature_is_ignored_when_signing() -> None:
     signed = {**V2_EXAMPLE, "Signature": "anything"}
-    assert _core.sign_v2("GET", signed, "testsecret") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+    assert _signing.sign_v2("GET", signed, "testsecret") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
 
 
 def test_v3_published_example() -> None:
@@ -150,23 +155,23 @@ def test_v3_published_example() -> None:
         f"SignedHeaders={V3_SIGNED},"
         "Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0"
     )
-    assert headers["x-acs-content-sha256"] == _core.EMPTY_SHA256
-    assert _core.EMPTY_SHA256.startswith("e3b0c442") and _core.EMPTY_SHA256.endswith("b855")
+    assert headers["x-acs-content-sha256"] == _signing.EMPTY_SHA256
+    assert _signing.EMPTY_SHA256.startswith("e3b0c442") and _signing.EMPTY_SHA256.endswith("b855")
     unsigned = {k: v for k, v in headers.items() if k != "authorization"}
-    canonical, signed = _core.canonical_request_v3("POST", "/", V3_QUERY, unsigned, _core.EMPTY_SHA256)
+    canonical, signed = _signing.canonical_request_v3("POST", "/", V3_QUERY, unsigned, _signing.EMPTY_SHA256)
     assert signed == V3_SIGNED
     assert (
         hashlib.sha256(canonical.encode()).hexdigest()
         == "7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259"
     )
-    assert _core.string_to_sign_v3(canonical) == (
+    assert _signing.string_to_sign_v3(canonical) == (
         "ACS3-HMAC-SHA256\n7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259"
     )
 
 
 def test_v3_published_example_verifies() -> None:
     lookup = {"YourAccessKeyId": "YourAccessKeySecret"}.get
-    assert _core.verify_v3("POST", "/", V3_QUERY, v3_example_headers(), b"", lookup) == "YourAccessKeyId"
+    assert signatures.verify_v3("POST", "/", V3_QUERY, v3_example_headers(), b"", lookup) == "YourAccessKeyId"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -190,17 +195,17 @@ def test_v3_published_example_verifies() -> None:
     ],
 )
 def test_percent_encode_cases(raw: str, encoded: str) -> None:
-    assert _core.percent_encode(raw) == encoded
+    assert _signing.percent_encode(raw) == encoded
 
 
 @given(st.one_of(texts, reserved))
 def test_percent_encode_matches_reference(value: str) -> None:
-    assert _core.percent_encode(value) == ref_encode(value)
+    assert _signing.percent_encode(value) == ref_encode(value)
 
 
 @given(params_st)
 def test_canonical_query_matches_reference(params: dict[str, str]) -> None:
-    assert _core.canonical_query(params) == ref_canonical_query(params)
+    assert _signing.canonical_query(params) == ref_canonical_query(params)
 
 
 @given(METHOD, params_st, texts, st.randoms(use_true_random=False))
@@ -210,7 +215,7 @@ def test_sign_v2_matches_reference_in_any_order(
     items = list(params.items())
     rnd.shuffle(items)
     shuffled = dict(items)
-    assert _core.sign_v2(method, shuffled, secret) == ref_sign_v2(method, params, secret)
+    assert _signing.sign_v2(method, shuffled, secret) == ref_sign_v2(method, params, secret)
 
 
 @given(
@@ -221,8 +226,8 @@ def test_canonical_request_v3_matches_reference(
 ) -> None:
     assume(len({k.lower() for k in headers}) == len(headers))
     assume(all("\n" not in v and "\r" not in v for v in headers.values()))
-    canonical, signed = _core.canonical_request_v3(method, "/", query, headers, _core.EMPTY_SHA256)
-    assert canonical == ref_canonical_request_v3(method, "/", query, headers, _core.EMPTY_SHA256)
+    canonical, signed = _signing.canonical_request_v3(method, "/", query, headers, _signing.EMPTY_SHA256)
+    assert canonical == ref_canonical_request_v3(method, "/", query, headers, _signing.EMPTY_SHA256)
     assert signed == ";".join(sorted(k.lower() for k in headers))
 
 
@@ -230,8 +235,8 @@ def test_canonical_request_v3_matches_reference(
 def test_v3_signs_a_canonical_query_string_as_its_parameters(method: str, query: dict[str, str], body: bytes) -> None:
     # Clients pass the query string they send: the signature must be the one of the parameters.
     kw = {"timestamp": "2024-01-01T00:00:00Z", "nonce": "n-1", "action": "A", "version": "v"}
-    as_params = _core.sign_v3(method, "/", query, {"host": "h"}, body, CREDS, **kw)
-    as_string = _core.sign_v3(method, "/", _core.canonical_query(query), {"host": "h"}, body, CREDS, **kw)
+    as_params = _signing.sign_v3(method, "/", query, {"host": "h"}, body, CREDS, **kw)
+    as_string = _signing.sign_v3(method, "/", _signing.canonical_query(query), {"host": "h"}, body, CREDS, **kw)
     assert as_string == as_params
 
 
@@ -240,7 +245,7 @@ def test_v3_signs_a_canonical_query_string_as_its_parameters(method: str, query:
 # ---------------------------------------------------------------------------------------------------
 
 SECRET = "s3cr3t-key"
-CREDS = _core.Credentials("AK-id", SECRET)
+CREDS = _credentials.Credentials("AK-id", SECRET)
 LOOKUP = {"AK-id": SECRET, "AK-sts": "sts-secret"}.get
 NOBODY: dict[str, str] = {}
 NOBODY_LOOKUP = NOBODY.get
@@ -269,9 +274,9 @@ api_params = st.dictionaries(
 
 
 def v2_query(
-    params: dict[str, str], creds: _core.Credentials = CREDS, method: str = "POST"
+    params: dict[str, str], creds: _credentials.Credentials = CREDS, method: str = "POST"
 ) -> dict[str, str]:
-    return _core.build_v2_query(
+    return _signing.build_v2_query(
         method, "SomeAction", "2020-01-01", params, creds, timestamp="2024-01-02T03:04:05Z", nonce="n-1"
     )
 
@@ -279,8 +284,8 @@ def v2_query(
 @given(METHOD, api_params)
 def test_v2_sign_then_verify(method: str, params: dict[str, str]) -> None:
     query = v2_query(params, method=method)
-    assert _core.verify_v2(method, query, LOOKUP) == "AK-id"
-    assert _core.sign_v2(method, query, SECRET) == ref_sign_v2(method, query, SECRET)
+    assert signatures.verify_v2(method, query, LOOKUP) == "AK-id"
+    assert _signing.sign_v2(method, query, SECRET) == ref_sign_v2(method, query, SECRET)
 
 
 @given(api_params, st.data())
@@ -289,8 +294,8 @@ def test_v2_any_changed_value_breaks_verification(params: dict[str, str], data: 
     name = data.draw(st.sampled_from(sorted(k for k in query if k not in {"Signature", "AccessKeyId"})))
     new = data.draw(values.filter(lambda v: v != query[name]))
     tampered = {**query, name: new}
-    with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v2("POST", tampered, LOOKUP)
+    with pytest.raises(signatures.SignatureError) as info:
+        signatures.verify_v2("POST", tampered, LOOKUP)
     # Changing a checked field may fail its own check first; a changed value never verifies.
     assert info.value.reason in {"mismatch", "missing", "bad_format"}
 
@@ -299,27 +304,27 @@ def test_v2_any_changed_value_breaks_verification(params: dict[str, str], data: 
 def test_v2_added_parameter_breaks_verification(params: dict[str, str], name: str, value: str) -> None:
     query = v2_query(params)
     assume(name not in query)
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v2("POST", {**query, name: value}, LOOKUP)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v2("POST", {**query, name: value}, LOOKUP)
 
 
 @given(api_params.filter(bool))
 def test_v2_removed_parameter_breaks_verification(params: dict[str, str]) -> None:
     query = v2_query(params)
     del query[sorted(params)[0]]
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v2("POST", query, LOOKUP)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v2("POST", query, LOOKUP)
 
 
 def test_v2_wrong_secret_method_and_unknown_key() -> None:
     query = v2_query({"DtsJobId": "j-1"})
-    with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v2("POST", query, {"AK-id": "other"}.get)
+    with pytest.raises(signatures.SignatureError) as info:
+        signatures.verify_v2("POST", query, {"AK-id": "other"}.get)
     assert info.value.reason == "mismatch"
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v2("GET", query, LOOKUP)  # signed for POST
-    with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v2("POST", query, NOBODY_LOOKUP)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v2("GET", query, LOOKUP)  # signed for POST
+    with pytest.raises(signatures.SignatureError) as info:
+        signatures.verify_v2("POST", query, NOBODY_LOOKUP)
     assert info.value.reason == "unknown_key"
 
 
@@ -342,26 +347,42 @@ def test_v2_verify_reasons(change: dict[str, str | None], reason: str) -> None:
             del query[name]
         else:
             query[name] = value
-    with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v2("POST", query, LOOKUP)
+    with pytest.raises(signatures.SignatureError) as info:
+        signatures.verify_v2("POST", query, LOOKUP)
     assert info.value.reason == reason
 
 
-def test_v2_clock_skew_is_checked_only_when_asked() -> None:
-    query = v2_query({"A": "1"})  # 2024-01-02T03:04:05Z = 1704164645
-    assert _core.verify_v2("POST", query, LOOKUP, max_skew_s=900, now=lambda: 1704164645 + 60) == "AK-id"
-    with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v2("POST", query, LOOKUP, max_skew_s=900, now=lambda: 1704164645 + 3600)
-    assert info.value.reason == "stale"
+@pytest.mark.parametrize("offset", [-3600, -901, 901, 3600])
+def test_a_timestamp_too_far_from_now_either_way_is_stale(offset: int) -> None:
+    # 2024-01-02T03:04:05Z = 1704164645; `offset` is how far the signer's clock was from the server's.
+    query = v2_query({"A": "1"})
+    headers = v3_sign({"A": "1"})
+    assert headers["x-acs-date"] == "2024-01-02T03:04:05Z"
+    now = lambda: 1704164645 - offset  # noqa: E731
+    with pytest.raises(signatures.SignatureError, match="in the past" if offset < 0 else "in the future") as v2:
+        signatures.verify_v2("POST", query, LOOKUP, max_skew_s=900, now=now)
+    with pytest.raises(signatures.SignatureError) as v3:
+        signatures.verify_v3("POST", "/", {"A": "1"}, headers, b"", LOOKUP, max_skew_s=900, now=now)
+    assert v2.value.reason == v3.value.reason == "stale"
+
+
+@pytest.mark.parametrize("offset", [-900, -60, 0, 60, 900])
+def test_a_timestamp_within_the_skew_either_way_verifies(offset: int) -> None:
+    query = v2_query({"A": "1"})
+    headers = v3_sign({"A": "1"})
+    now = lambda: 1704164645 - offset  # noqa: E731
+    assert signatures.verify_v2("POST", query, LOOKUP, max_skew_s=900, now=now) == "AK-id"
+    assert signatures.verify_v3("POST", "/", {"A": "1"}, headers, b"", LOOKUP, max_skew_s=900, now=now) == "AK-id"
+    assert signatures.verify_v2("POST", query, LOOKUP, now=lambda: 0) == "AK-id"  # no skew asked: not checked
 
 
 def test_v2_security_token_is_sent_and_signed() -> None:
-    sts = _core.Credentials("AK-sts", "sts-secret", "token-123")
+    sts = _credentials.Credentials("AK-sts", "sts-secret", "token-123")
     query = v2_query({"A": "1"}, sts)
     assert query["SecurityToken"] == "token-123"
-    assert _core.verify_v2("POST", query, LOOKUP) == "AK-sts"
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v2("POST", {**query, "SecurityToken": "token-456"}, LOOKUP)
+    assert signatures.verify_v2("POST", query, LOOKUP) == "AK-sts"
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v2("POST", {**query, "SecurityToken": "token-456"}, LOOKUP)
 
 
 def test_v2_api_parameters_cannot_override_common_ones() -> None:
@@ -383,11 +404,11 @@ header_values = st.text(
 def v3_sign(
     query: dict[str, str],
     body: bytes = b"",
-    creds: _core.Credentials = CREDS,
+    creds: _credentials.Credentials = CREDS,
     extra: dict[str, str] | None = None,
     method: str = "POST",
 ) -> dict[str, str]:
-    return _core.sign_v3(
+    return _signing.sign_v3(
         method,
         "/",
         query,
@@ -404,10 +425,10 @@ def v3_sign(
 @given(METHOD, params_st, st.binary(max_size=64))
 def test_v3_sign_then_verify(method: str, query: dict[str, str], body: bytes) -> None:
     headers = v3_sign(query, body, method=method)
-    assert _core.verify_v3(method, "/", query, headers, body, LOOKUP) == "AK-id"
+    assert signatures.verify_v3(method, "/", query, headers, body, LOOKUP) == "AK-id"
     # The transport sends headers in any case; verification does not care.
     upper = {k.title(): v for k, v in headers.items()}
-    assert _core.verify_v3(method, "/", query, upper, body, LOOKUP) == "AK-id"
+    assert signatures.verify_v3(method, "/", query, upper, body, LOOKUP) == "AK-id"
 
 
 @given(params_st.filter(bool), st.data())
@@ -415,8 +436,8 @@ def test_v3_any_changed_query_value_breaks_verification(query: dict[str, str], d
     headers = v3_sign(query)
     name = data.draw(st.sampled_from(sorted(query)))
     new = data.draw(values.filter(lambda v: v != query[name]))
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v3("POST", "/", {**query, name: new}, headers, b"", LOOKUP)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v3("POST", "/", {**query, name: new}, headers, b"", LOOKUP)
 
 
 @given(
@@ -428,42 +449,42 @@ def test_v3_any_changed_query_value_breaks_verification(query: dict[str, str], d
 def test_v3_any_changed_signed_header_breaks_verification(name: str, value: str) -> None:
     headers = v3_sign({"A": "1"}, extra={"user-agent": "core-test/1"})
     assume(headers[name] != value)
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v3("POST", "/", {"A": "1"}, {**headers, name: value}, b"", LOOKUP)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v3("POST", "/", {"A": "1"}, {**headers, name: value}, b"", LOOKUP)
 
 
 @given(st.binary(max_size=32), st.binary(max_size=32))
 def test_v3_changed_body_breaks_verification(body: bytes, other: bytes) -> None:
     assume(body != other)
     headers = v3_sign({}, body)
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v3("POST", "/", {}, headers, other, LOOKUP)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v3("POST", "/", {}, headers, other, LOOKUP)
 
 
 def test_v3_wrong_secret_method_path_and_date() -> None:
     headers = v3_sign({"A": "1"})
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v3("POST", "/", {"A": "1"}, headers, b"", {"AK-id": "other"}.get)
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v3("GET", "/", {"A": "1"}, headers, b"", LOOKUP)
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v3("POST", "/x", {"A": "1"}, headers, b"", LOOKUP)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v3("POST", "/", {"A": "1"}, headers, b"", {"AK-id": "other"}.get)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v3("GET", "/", {"A": "1"}, headers, b"", LOOKUP)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v3("POST", "/x", {"A": "1"}, headers, b"", LOOKUP)
     changed = {**headers, "x-acs-date": "2024-01-02T03:04:06Z"}
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v3("POST", "/", {"A": "1"}, changed, b"", LOOKUP)
-    with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v3("POST", "/", {"A": "1"}, headers, b"", NOBODY_LOOKUP)
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v3("POST", "/", {"A": "1"}, changed, b"", LOOKUP)
+    with pytest.raises(signatures.SignatureError) as info:
+        signatures.verify_v3("POST", "/", {"A": "1"}, headers, b"", NOBODY_LOOKUP)
     assert info.value.reason == "unknown_key"
 
 
 def test_v3_security_token_is_signed() -> None:
-    sts = _core.Credentials("AK-sts", "sts-secret", "token-123")
+    sts = _credentials.Credentials("AK-sts", "sts-secret", "token-123")
     headers = v3_sign({}, creds=sts)
     assert headers["x-acs-security-token"] == "token-123"
     assert "x-acs-security-token" in headers["authorization"]
-    assert _core.verify_v3("POST", "/", {}, headers, b"", LOOKUP) == "AK-sts"
-    with pytest.raises(_core.SignatureError, match="mismatch"):
-        _core.verify_v3("POST", "/", {}, {**headers, "x-acs-security-token": "t2"}, b"", LOOKUP)
+    assert signatures.verify_v3("POST", "/", {}, headers, b"", LOOKUP) == "AK-sts"
+    with pytest.raises(signatures.SignatureError, match="mismatch"):
+        signatures.verify_v3("POST", "/", {}, {**headers, "x-acs-security-token": "t2"}, b"", LOOKUP)
 
 
 def _replace_auth(headers: dict[str, str], value: str) -> dict[str, str]:
@@ -491,34 +512,34 @@ def _replace_auth(headers: dict[str, str], value: str) -> dict[str, str]:
 )
 def test_v3_verify_reasons(mutate: object, reason: str) -> None:
     headers = mutate(v3_sign({"A": "1"}))  # type: ignore[operator]
-    with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v3("POST", "/", {"A": "1"}, headers, b"", LOOKUP)
+    with pytest.raises(signatures.SignatureError) as info:
+        signatures.verify_v3("POST", "/", {"A": "1"}, headers, b"", LOOKUP)
     assert info.value.reason == reason
 
 
 def test_v3_repeated_header_is_refused() -> None:
     headers = v3_sign({"A": "1"})
     pairs = [*headers.items(), ("Host", "evil.example.com")]
-    with pytest.raises(_core.SignatureError) as info:
-        _core.verify_v3("POST", "/", {"A": "1"}, pairs, b"", LOOKUP)
+    with pytest.raises(signatures.SignatureError) as info:
+        signatures.verify_v3("POST", "/", {"A": "1"}, pairs, b"", LOOKUP)
     assert info.value.reason == "bad_format"
-    assert _core.verify_v3("POST", "/", {"A": "1"}, list(headers.items()), b"", LOOKUP) == "AK-id"
+    assert signatures.verify_v3("POST", "/", {"A": "1"}, list(headers.items()), b"", LOOKUP) == "AK-id"
 
 
 def test_v3_needs_host_and_sets_authorization_itself() -> None:
     with pytest.raises(ValueError, match="host"):
-        _core.sign_v3("POST", "/", {}, {}, b"", CREDS, timestamp="t", nonce="n")
+        _signing.sign_v3("POST", "/", {}, {}, b"", CREDS, timestamp="t", nonce="n")
     with pytest.raises(ValueError, match="authorization"):
-        _core.sign_v3(
+        _signing.sign_v3(
             "POST", "/", {}, {"host": "h", "Authorization": "x"}, b"", CREDS, timestamp="t", nonce="n"
         )
 
 
 def test_timestamp_and_nonce_helpers() -> None:
-    assert _core.utc_timestamp(0) == "1970-01-01T00:00:00Z"
-    assert _core.utc_timestamp(1704164645.9) == "2024-01-02T03:04:05Z"
-    assert len(_core.utc_timestamp()) == 20
-    assert _core.new_nonce() != _core.new_nonce()
+    assert _signing.utc_timestamp(0) == "1970-01-01T00:00:00Z"
+    assert _signing.utc_timestamp(1704164645.9) == "2024-01-02T03:04:05Z"
+    assert len(_signing.utc_timestamp()) == 20
+    assert _signing.new_nonce() != _signing.new_nonce()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -533,7 +554,7 @@ ENV = {
 
 
 def test_credentials_never_show_secret_or_token() -> None:
-    creds = _core.Credentials("AKID123", "very-secret-value", "sts-token-value")
+    creds = _credentials.Credentials("AKID123", "very-secret-value", "sts-token-value")
     for text in (repr(creds), str(creds), f"{creds}", repr([creds]), repr({"c": creds})):
         assert "AKID123" in text
         assert "very-secret-value" not in text
@@ -541,74 +562,74 @@ def test_credentials_never_show_secret_or_token() -> None:
 
 
 def test_credentials_must_be_complete() -> None:
-    with pytest.raises(_core.CredentialsError):
-        _core.Credentials("", "secret")
-    with pytest.raises(_core.CredentialsError):
-        _core.Credentials("id", "")
+    with pytest.raises(_errors.CredentialsError):
+        _credentials.Credentials("", "secret")
+    with pytest.raises(_errors.CredentialsError):
+        _credentials.Credentials("id", "")
 
 
 def test_resolve_explicit_wins() -> None:
     env = {"TEST_AK_ID": "env-id", "TEST_AK_SECRET": "env-secret"}
-    creds = _core.resolve_credentials(
+    creds = _credentials.resolve_credentials(
         "id", "secret", "tok", provider=lambda: CREDS, env_names=ENV, environ=env
     )
-    assert creds == _core.Credentials("id", "secret", "tok")
+    assert creds == _credentials.Credentials("id", "secret", "tok")
 
 
 def test_resolve_half_explicit_is_an_error() -> None:
-    with pytest.raises(_core.CredentialsError, match="both"):
-        _core.resolve_credentials("id", None, env_names=ENV, environ={})
-    with pytest.raises(_core.CredentialsError):
-        _core.resolve_credentials(None, None, "token-only", env_names=ENV, environ={})
+    with pytest.raises(_errors.CredentialsError, match="both"):
+        _credentials.resolve_credentials("id", None, env_names=ENV, environ={})
+    with pytest.raises(_errors.CredentialsError):
+        _credentials.resolve_credentials(None, None, "token-only", env_names=ENV, environ={})
 
 
 def test_resolve_provider_before_environment() -> None:
     env = {"TEST_AK_ID": "env-id", "TEST_AK_SECRET": "env-secret"}
-    assert _core.resolve_credentials(provider=lambda: CREDS, env_names=ENV, environ=env) is CREDS
+    assert _credentials.resolve_credentials(provider=lambda: CREDS, env_names=ENV, environ=env) is CREDS
 
 
 def test_resolve_environment() -> None:
     env = {"TEST_AK_ID": "env-id", "TEST_AK_SECRET": "env-secret", "TEST_AK_TOKEN": "env-token"}
-    assert _core.resolve_credentials(env_names=ENV, environ=env) == _core.Credentials(
+    assert _credentials.resolve_credentials(env_names=ENV, environ=env) == _credentials.Credentials(
         "env-id", "env-secret", "env-token"
     )
     no_token = {"TEST_AK_ID": "env-id", "TEST_AK_SECRET": "env-secret", "TEST_AK_TOKEN": ""}
-    assert _core.resolve_credentials(env_names=ENV, environ=no_token).security_token is None
+    assert _credentials.resolve_credentials(env_names=ENV, environ=no_token).security_token is None
 
 
 def test_resolve_real_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_AK_ID", "real-id")
     monkeypatch.setenv("TEST_AK_SECRET", "real-secret")
     monkeypatch.delenv("TEST_AK_TOKEN", raising=False)
-    assert _core.resolve_credentials(env_names=ENV) == _core.Credentials("real-id", "real-secret")
+    assert _credentials.resolve_credentials(env_names=ENV) == _credentials.Credentials("real-id", "real-secret")
 
 
 def test_resolve_nothing_names_the_variables_not_the_values() -> None:
-    with pytest.raises(_core.CredentialsError) as info:
-        _core.resolve_credentials(env_names=ENV, environ={"TEST_AK_ID": "only-id-here"})
+    with pytest.raises(_errors.CredentialsError) as info:
+        _credentials.resolve_credentials(env_names=ENV, environ={"TEST_AK_ID": "only-id-here"})
     assert "TEST_AK_ID" in str(info.value) and "TEST_AK_SECRET" in str(info.value)
     assert "only-id-here" not in str(info.value)
 
 
 def test_provider_failures_become_credentials_errors() -> None:
-    def broken() -> _core.Credentials:
+    def broken() -> _credentials.Credentials:
         raise OSError("metadata service down")
 
-    with pytest.raises(_core.CredentialsError, match="metadata service down") as info:
-        _core.resolve_credentials(provider=broken)
+    with pytest.raises(_errors.CredentialsError, match="metadata service down") as info:
+        _credentials.resolve_credentials(provider=broken)
     assert isinstance(info.value.__cause__, OSError)
-    with pytest.raises(_core.CredentialsError, match="not Credentials"):
-        _core.resolve_credentials(provider=lambda: ("id", "secret"))  # type: ignore[arg-type,return-value]
+    with pytest.raises(_errors.CredentialsError, match="not Credentials"):
+        _credentials.resolve_credentials(provider=lambda: ("id", "secret"))  # type: ignore[arg-type,return-value]
 
 
 def test_credential_source_calls_the_provider_again_on_refresh() -> None:
     calls = []
 
-    def provider() -> _core.Credentials:
+    def provider() -> _credentials.Credentials:
         calls.append(1)
-        return _core.Credentials("id", "secret", f"token-{len(calls)}")
+        return _credentials.Credentials("id", "secret", f"token-{len(calls)}")
 
-    source = _core.CredentialSource(provider=provider)
+    source = _credentials.CredentialSource(provider=provider)
     assert calls == []  # lazy
     assert source.get().security_token == "token-1"
     assert source.get().security_token == "token-1"  # cached
@@ -619,22 +640,22 @@ def test_credential_source_calls_the_provider_again_on_refresh() -> None:
 
 def test_credential_source_rereads_the_environment() -> None:
     env = {"TEST_AK_ID": "id", "TEST_AK_SECRET": "s1"}
-    source = _core.CredentialSource(env_names=ENV, environ=env)
+    source = _credentials.CredentialSource(env_names=ENV, environ=env)
     assert source.get().access_key_secret == "s1"
     env["TEST_AK_SECRET"] = "s2"
     assert source.get().access_key_secret == "s1"
     assert source.refresh().access_key_secret == "s2"
-    with pytest.raises(_core.CredentialsError):
-        _core.CredentialSource(env_names=ENV, environ={}).get()
+    with pytest.raises(_errors.CredentialsError):
+        _credentials.CredentialSource(env_names=ENV, environ={}).get()
 
 
-def test_core_is_generic_and_stdlib_only() -> None:
-    # The module is copied into every generated package: no API names, nothing outside the stdlib.
+@pytest.mark.parametrize("module", sorted(RUNTIME_MODULES))
+def test_runtime_is_generic_and_stdlib_only(module: str) -> None:
+    # Copied into every generated package: no API names, nothing outside the stdlib.
     import ast
     import sys
-    from pathlib import Path
 
-    source = Path(_core.__file__).read_text(encoding="utf-8")
+    source = (Path(generator.runtime.__file__).parent / module).read_text(encoding="utf-8")
     for word in (
         "Dts",
         "DTS",

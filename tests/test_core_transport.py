@@ -29,8 +29,9 @@ from fakes import FakeClock
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.runtime import _core, _http
-from generator.runtime._base import ClientError, TransportError
+from generator.emulator import signatures
+from generator.runtime import _credentials, _endpoints, _errors, _http, _retry, _signing, _transport
+from generator.runtime._errors import ClientError, StaleConnectionError, TransportError
 
 # ---------------------------------------------------------------------------------------------------
 # Endpoints
@@ -41,8 +42,8 @@ FALLBACK = "svc.{region_id}.example.com"
 NETWORK = "svc-{network}.{region_id}.example.com"
 
 
-def resolve(region: str | None, endpoint: str | None = None, network: str | None = None) -> _core.Endpoint:
-    return _core.resolve_endpoint(region, endpoint, REGIONS, FALLBACK, NETWORK, network)
+def resolve(region: str | None, endpoint: str | None = None, network: str | None = None) -> _endpoints.Endpoint:
+    return _endpoints.resolve_endpoint(region, endpoint, REGIONS, FALLBACK, NETWORK, network)
 
 
 @pytest.mark.parametrize(
@@ -69,10 +70,10 @@ def test_resolve_endpoint(
 
 
 def test_no_region_and_no_endpoint_is_a_clear_error() -> None:
-    with pytest.raises(_core.EndpointError, match="region_id") as info:
+    with pytest.raises(_errors.EndpointError, match="region_id") as info:
         resolve(None)
     assert isinstance(info.value, ClientError) and isinstance(info.value, ValueError)
-    with pytest.raises(_core.EndpointError):
+    with pytest.raises(_errors.EndpointError):
         resolve("", "")
 
 
@@ -89,19 +90,19 @@ def test_no_region_and_no_endpoint_is_a_clear_error() -> None:
     ],
 )
 def test_bad_explicit_endpoints(endpoint: str) -> None:
-    with pytest.raises(_core.EndpointError):
+    with pytest.raises(_errors.EndpointError):
         resolve("cn-hangzhou", endpoint)
 
 
 @pytest.mark.parametrize("region", ["cn-hangzhou.evil.com", "a/b", "-x", "x y", "cn_hangzhou"])
 def test_region_ids_cannot_change_the_host(region: str) -> None:
-    with pytest.raises(_core.EndpointError, match="region"):
+    with pytest.raises(_errors.EndpointError, match="region"):
         resolve(region)
 
 
 def test_network_without_a_network_template() -> None:
-    with pytest.raises(_core.EndpointError, match="network"):
-        _core.resolve_endpoint("cn-hangzhou", None, REGIONS, FALLBACK, None, "vpc")
+    with pytest.raises(_errors.EndpointError, match="network"):
+        _endpoints.resolve_endpoint("cn-hangzhou", None, REGIONS, FALLBACK, None, "vpc")
 
 
 def test_endpoint_host_header_and_url() -> None:
@@ -193,6 +194,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path == "/slow":
             time.sleep(0.6)
+        if path == "/pause":
+            time.sleep(0.1)
         if path == "/gzip":
             self._reply(200, gzip.compress(GZIP_PAYLOAD), {"Content-Encoding": "gzip"})
         elif path == "/badgzip":
@@ -215,12 +218,12 @@ class Handler(BaseHTTPRequestHandler):
         lookup = {"AK-local": "local-secret"}.get
         try:
             if "authorization" in self.headers:
-                key = _core.verify_v3(
+                key = signatures.verify_v3(
                     self.command, urlsplit(self.path).path, query, self.headers, body, lookup
                 )
             else:
-                key = _core.verify_v2(self.command, query, lookup)
-        except _core.SignatureError as exc:
+                key = signatures.verify_v2(self.command, query, lookup)
+        except signatures.SignatureError as exc:
             self._reply(403, exc.reason.encode())
             return
         self._reply(200, json.dumps({"key": key, "query": query}).encode())
@@ -353,54 +356,48 @@ def test_idle_connection_closed_by_server_is_replaced() -> None:
         assert len(srv.requests) == 2
 
 
-def test_reused_connection_dropped_mid_request_reconnects_once(
+def test_a_kept_alive_connection_found_closed_is_stale_and_the_next_request_goes_on_a_new_one(
     server: Server, transport: _http.HttpTransport
 ) -> None:
+    # The server reads the second request on the same connection, then hangs up without answering.
     assert transport.request("GET", server.base + "/drop-second").status == 200
-    # Same connection: the server reads the request and hangs up; the transport retries on a new one.
-    response = transport.request("GET", server.base + "/drop-second")
+    with pytest.raises(StaleConnectionError) as info:
+        transport.request("GET", server.base + "/drop-second")
+    assert isinstance(info.value.__cause__, ConnectionError)
+    response = transport.request("GET", server.base + "/drop-second")  # what the client's resend does
     assert response.status == 200 and json.loads(response.body)["on_connection"] == 1
     assert server.connections == 2
     assert [r["on_connection"] for r in server.requests] == [1, 2, 1]
 
 
-def test_the_resend_on_a_fresh_connection_is_what_replay_makes(
-    server: Server, transport: _http.HttpTransport
-) -> None:
-    assert transport.request("GET", server.base + "/drop-second").status == 200
-    made: list[int] = []
+def test_idle_peers_of_a_stale_connection_are_dropped(server: Server) -> None:
+    with _http.HttpTransport(proxies={}) as transport:
+        barrier = threading.Barrier(3)
 
-    def replay() -> tuple[str, dict[str, str]]:
-        made.append(1)
-        return server.base + "/drop-second?again=1", {"X-Try": "2"}
+        def first_request() -> None:
+            barrier.wait()
+            assert transport.request("GET", server.base + "/pause").status == 200
 
-    response = transport.request("GET", server.base + "/drop-second", {"X-Try": "1"}, replay=replay)
-    assert response.status == 200 and made == [1]
-    assert [r["path"] for r in server.requests] == ["/drop-second", "/drop-second", "/drop-second?again=1"]
-    assert [r["headers"].get("X-Try") for r in server.requests] == [None, "1", "2"]
-
-
-def test_replay_is_not_called_when_nothing_goes_wrong(server: Server, transport: _http.HttpTransport) -> None:
-    def replay() -> tuple[str, dict[str, str]]:
-        raise AssertionError("replayed without a stale connection")
-
-    for _ in range(3):
-        assert transport.request("GET", server.base + "/echo", replay=replay).status == 200
+        # Three connections at once, all back in the pool afterwards.
+        threads = [threading.Thread(target=first_request) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert transport.connections_opened == 3
+        opened = transport.connections_opened
+        with pytest.raises(StaleConnectionError):
+            transport.request("GET", server.base + "/drop-second")
+        assert transport.request("GET", server.base + "/echo").status == 200
+        assert transport.connections_opened == opened + 1  # a new one, not a peer of the stale one
 
 
-def test_fresh_connection_dropped_is_not_retried(server: Server, transport: _http.HttpTransport) -> None:
+def test_fresh_connection_dropped_is_a_transport_error_not_stale(server: Server, transport: _http.HttpTransport) -> None:
     with pytest.raises(TransportError) as info:
         transport.request("GET", server.base + "/drop")
-    assert not isinstance(info.value, TimeoutError)
+    assert not isinstance(info.value, TimeoutError | StaleConnectionError)
     assert isinstance(info.value.__cause__, ConnectionError)
     assert len(server.requests) == 1
-
-
-def test_reconnect_happens_only_once(server: Server, transport: _http.HttpTransport) -> None:
-    assert transport.request("GET", server.base + "/echo").status == 200
-    with pytest.raises(TransportError):
-        transport.request("GET", server.base + "/drop")  # reused, dropped; fresh, dropped again: error
-    assert [r["path"] for r in server.requests] == ["/echo", "/drop", "/drop"]
 
 
 def test_connection_refused_is_a_transport_error(transport: _http.HttpTransport) -> None:
@@ -416,7 +413,7 @@ def test_connection_refused_is_a_transport_error(transport: _http.HttpTransport)
 def test_read_timeout(server: Server) -> None:
     with _http.HttpTransport(connect_timeout_s=1, read_timeout_s=0.2, proxies={}) as transport:
         start = time.monotonic()
-        with pytest.raises(_core.RequestTimeoutError) as info:
+        with pytest.raises(_errors.RequestTimeoutError) as info:
             transport.request("GET", server.base + "/slow")
         assert time.monotonic() - start < 0.5
     assert info.value.phase == "read"
@@ -425,13 +422,13 @@ def test_read_timeout(server: Server) -> None:
 
 def test_the_budget_caps_the_read_timeout(server: Server, transport: _http.HttpTransport) -> None:
     start = time.monotonic()
-    with pytest.raises(_core.RequestTimeoutError):
+    with pytest.raises(_errors.RequestTimeoutError):
         transport.request("GET", server.base + "/slow", budget_s=0.2)
     assert time.monotonic() - start < 0.5
 
 
 def test_no_budget_left_times_out_before_connecting(server: Server, transport: _http.HttpTransport) -> None:
-    with pytest.raises(_core.RequestTimeoutError) as info:
+    with pytest.raises(_errors.RequestTimeoutError) as info:
         transport.request("GET", server.base + "/echo", budget_s=0.0)
     assert info.value.phase == "connect"
     assert server.requests == []
@@ -567,28 +564,28 @@ def test_tls_through_a_connect_tunnel(tls_server: Server, tls_files: tuple[Path,
 
 
 SIGNED_PARAMS = {"JobId": " b4my 3zg*", "Name": "预检查 + 100%", "Empty": "", "Tilde~": "a/b?c=d&e"}
-LOCAL = _core.Credentials("AK-local", "local-secret")
+LOCAL = _credentials.Credentials("AK-local", "local-secret")
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_v3_signed_request_verifies_on_the_server(
     server: Server, transport: _http.HttpTransport, method: str
 ) -> None:
-    endpoint = _core.resolve_endpoint(None, server.base, {}, "unused")
+    endpoint = _endpoints.resolve_endpoint(None, server.base, {}, "unused")
     body = b'{"x": 1}' if method == "POST" else b""
-    headers = _core.sign_v3(
+    headers = _signing.sign_v3(
         method,
         endpoint.base_path + "/signed",
         SIGNED_PARAMS,
         {"host": endpoint.host_header, "content-type": "application/json"},
         body,
         LOCAL,
-        timestamp=_core.utc_timestamp(),
-        nonce=_core.new_nonce(),
+        timestamp=_signing.utc_timestamp(),
+        nonce=_signing.new_nonce(),
         action="SomeAction",
         version="2020-01-01",
     )
-    url = endpoint.url("/signed?" + _core.canonical_query(SIGNED_PARAMS))
+    url = endpoint.url("/signed?" + _signing.canonical_query(SIGNED_PARAMS))
     response = transport.request(method, url, headers, body)
     assert response.status == 200, response.body
     assert json.loads(response.body) == {"key": "AK-local", "query": SIGNED_PARAMS}
@@ -597,20 +594,20 @@ def test_v3_signed_request_verifies_on_the_server(
 
 
 def test_v2_signed_request_verifies_on_the_server(server: Server, transport: _http.HttpTransport) -> None:
-    query = _core.build_v2_query(
+    query = _signing.build_v2_query(
         "POST",
         "SomeAction",
         "2020-01-01",
         SIGNED_PARAMS,
         LOCAL,
-        timestamp=_core.utc_timestamp(),
-        nonce=_core.new_nonce(),
+        timestamp=_signing.utc_timestamp(),
+        nonce=_signing.new_nonce(),
     )
-    response = transport.request("POST", f"{server.base}/signed?{_core.canonical_query(query)}")
+    response = transport.request("POST", f"{server.base}/signed?{_signing.canonical_query(query)}")
     assert response.status == 200, response.body
     assert json.loads(response.body)["query"] == query
     wrong = {**query, "AccessKeyId": "AK-unknown"}
-    response = transport.request("POST", f"{server.base}/signed?{_core.canonical_query(wrong)}")
+    response = transport.request("POST", f"{server.base}/signed?{_signing.canonical_query(wrong)}")
     assert (response.status, response.body) == (403, b"unknown_key")
 
 
@@ -629,12 +626,12 @@ class Expired(Exception):
     pass
 
 
-def classify(exc: BaseException) -> _core.RetryDecision:
+def classify(exc: BaseException) -> _retry.RetryDecision:
     if isinstance(exc, Retryable):
-        return _core.RetryDecision.retry(exc.delay_s)
+        return _retry.RetryDecision.retry(exc.delay_s)
     if isinstance(exc, Expired):
-        return _core.RetryDecision.refresh()
-    return _core.RetryDecision.give_up()
+        return _retry.RetryDecision.refresh()
+    return _retry.RetryDecision.give_up()
 
 
 def scripted(
@@ -653,8 +650,8 @@ def scripted(
     return attempt, budgets
 
 
-def run(attempt: Callable[[float], str], policy: _core.RetryPolicy, clock: FakeClock, **kwargs: Any) -> str:
-    return _core.call_with_retries(
+def run(attempt: Callable[[float], str], policy: _retry.RetryPolicy, clock: FakeClock, **kwargs: Any) -> str:
+    return _retry.call_with_retries(
         attempt, classify, policy, clock=clock, sleep=clock.sleep, rng=random.Random(7), **kwargs
     )
 
@@ -662,7 +659,7 @@ def run(attempt: Callable[[float], str], policy: _core.RetryPolicy, clock: FakeC
 def test_success_after_retries() -> None:
     clock = FakeClock()
     attempt, budgets = scripted([Retryable(), Retryable(), "ok"], clock)
-    assert run(attempt, _core.RetryPolicy(max_attempts=5), clock) == "ok"
+    assert run(attempt, _retry.RetryPolicy(max_attempts=5), clock) == "ok"
     assert len(budgets) == 3 and len(clock.sleeps) == 2
     assert budgets == [math.inf] * 3  # no deadline: an unbounded budget
 
@@ -672,7 +669,7 @@ def test_attempts_run_out_and_the_last_error_says_so() -> None:
     last = Retryable()
     attempt, budgets = scripted([Retryable(), Retryable(), Retryable(), last, "never"], clock)
     with pytest.raises(Retryable) as info:
-        run(attempt, _core.RetryPolicy(max_attempts=4), clock)
+        run(attempt, _retry.RetryPolicy(max_attempts=4), clock)
     assert info.value is last
     assert len(budgets) == 4 and len(clock.sleeps) == 3
     assert "after 4 attempts" in "".join(info.value.__notes__)
@@ -682,7 +679,7 @@ def test_default_policy_makes_one_attempt() -> None:
     clock = FakeClock()
     attempt, budgets = scripted([Retryable(), "never"], clock)
     with pytest.raises(Retryable):
-        run(attempt, _core.RetryPolicy(), clock)
+        run(attempt, _retry.RetryPolicy(), clock)
     assert len(budgets) == 1 and clock.sleeps == []
 
 
@@ -690,7 +687,7 @@ def test_give_up_is_immediate() -> None:
     clock = FakeClock()
     attempt, budgets = scripted([KeyError("nope"), "never"], clock)
     with pytest.raises(KeyError):
-        run(attempt, _core.RetryPolicy(max_attempts=5), clock)
+        run(attempt, _retry.RetryPolicy(max_attempts=5), clock)
     assert len(budgets) == 1 and clock.sleeps == []
 
 
@@ -714,9 +711,9 @@ def test_full_jitter_bounds(seed: int, base: float, cap: float, attempts: int) -
     clock = FakeClock()
     rng = RecordingRandom(seed)
     attempt, _ = scripted([Retryable() for _ in range(attempts)], clock)
-    policy = _core.RetryPolicy(max_attempts=attempts, base_delay_s=base, max_delay_s=cap)
+    policy = _retry.RetryPolicy(max_attempts=attempts, base_delay_s=base, max_delay_s=cap)
     with pytest.raises(Retryable):
-        _core.call_with_retries(attempt, classify, policy, clock=clock, sleep=clock.sleep, rng=rng)
+        _retry.call_with_retries(attempt, classify, policy, clock=clock, sleep=clock.sleep, rng=rng)
     expected = [(0.0, min(cap, base * 2**n)) for n in range(attempts - 1)]
     assert [a for a, _ in rng.bounds] == [0.0] * (attempts - 1)
     assert [b for _, b in rng.bounds] == pytest.approx([b for _, b in expected])
@@ -726,7 +723,7 @@ def test_full_jitter_bounds(seed: int, base: float, cap: float, attempts: int) -
 
 
 def test_jitter_actually_varies() -> None:
-    policy = _core.RetryPolicy(max_attempts=3, base_delay_s=1.0, max_delay_s=1.0)
+    policy = _retry.RetryPolicy(max_attempts=3, base_delay_s=1.0, max_delay_s=1.0)
     rng = random.Random(1)
     delays = {policy.backoff_s(3, rng) for _ in range(20)}
     assert len(delays) == 20 and all(0.0 <= d <= 1.0 for d in delays)
@@ -735,7 +732,7 @@ def test_jitter_actually_varies() -> None:
 def test_server_delay_is_used_as_is() -> None:
     clock = FakeClock()
     attempt, _ = scripted([Retryable(delay_s=45.0), Retryable(delay_s=0.25), "ok"], clock)
-    policy = _core.RetryPolicy(max_attempts=3, base_delay_s=0.1, max_delay_s=1.0, deadline_s=300)
+    policy = _retry.RetryPolicy(max_attempts=3, base_delay_s=0.1, max_delay_s=1.0, deadline_s=300)
     assert run(attempt, policy, clock) == "ok"
     assert clock.sleeps == [45.0, 0.25]  # not capped by max_delay_s, only by the deadline
 
@@ -744,8 +741,8 @@ def test_server_delay_past_the_deadline_stops_without_sleeping() -> None:
     clock = FakeClock()
     first = Retryable(delay_s=120.0)
     attempt, _ = scripted([first, "never"], clock)
-    with pytest.raises(_core.DeadlineExceeded) as info:
-        run(attempt, _core.RetryPolicy(max_attempts=5, deadline_s=60), clock)
+    with pytest.raises(_errors.DeadlineExceeded) as info:
+        run(attempt, _retry.RetryPolicy(max_attempts=5, deadline_s=60), clock)
     assert clock.sleeps == []
     assert info.value.last_error is first and info.value.__cause__ is first
     assert info.value.attempts == 1
@@ -753,14 +750,14 @@ def test_server_delay_past_the_deadline_stops_without_sleeping() -> None:
 
 
 def test_retry_after_header_in_milliseconds() -> None:
-    policy = _core.RetryPolicy(retry_after_header="x-acs-retry-after")
-    assert policy.retry_after_s(_http.Headers([("X-Acs-Retry-After", "1500")])) == 1.5
+    policy = _retry.RetryPolicy(retry_after_header="x-acs-retry-after")
+    assert policy.retry_after_s(_transport.Headers([("X-Acs-Retry-After", "1500")])) == 1.5
     assert policy.retry_after_s({"x-acs-retry-after": " 250 "}) == 0.25
     assert policy.retry_after_s({"X-ACS-RETRY-AFTER": "0"}) == 0.0
     for bad in ("soon", "-5", "nan", "inf", ""):
         assert policy.retry_after_s({"x-acs-retry-after": bad}) is None
     assert policy.retry_after_s({}) is None
-    assert _core.RetryPolicy().retry_after_s({"x-acs-retry-after": "100"}) is None
+    assert _retry.RetryPolicy().retry_after_s({"x-acs-retry-after": "100"}) is None
 
 
 @given(st.floats(1.0, 100.0), st.floats(0.0, 20.0), st.integers(0, 2**16))
@@ -768,9 +765,9 @@ def test_deadline_bounds_the_whole_call(deadline: float, cost: float, seed: int)
     clock = FakeClock()
     start = clock.now
     attempt, budgets = scripted([Retryable() for _ in range(1000)], clock, cost_s=cost)
-    policy = _core.RetryPolicy(max_attempts=1000, base_delay_s=0.5, max_delay_s=8.0, deadline_s=deadline)
-    with pytest.raises((_core.DeadlineExceeded, Retryable)) as info:
-        _core.call_with_retries(
+    policy = _retry.RetryPolicy(max_attempts=1000, base_delay_s=0.5, max_delay_s=8.0, deadline_s=deadline)
+    with pytest.raises((_errors.DeadlineExceeded, Retryable)) as info:
+        _retry.call_with_retries(
             attempt, classify, policy, clock=clock, sleep=clock.sleep, rng=random.Random(seed)
         )
     # Time spent sleeping never passes the deadline; each attempt got exactly what was left.
@@ -779,7 +776,7 @@ def test_deadline_bounds_the_whole_call(deadline: float, cost: float, seed: int)
         elapsed = i * cost + sum(clock.sleeps[:i])
         assert budget == pytest.approx(deadline - elapsed)
         assert budget > 0
-    if isinstance(info.value, _core.DeadlineExceeded):
+    if isinstance(info.value, _errors.DeadlineExceeded):
         assert info.value.attempts == len(budgets)
         assert "deadline" in str(info.value)
 
@@ -787,7 +784,7 @@ def test_deadline_bounds_the_whole_call(deadline: float, cost: float, seed: int)
 def test_attempt_budget_shrinks_with_time_spent() -> None:
     clock = FakeClock()
     attempt, budgets = scripted([Retryable(delay_s=1.0), Retryable(delay_s=1.0), "ok"], clock, cost_s=2.0)
-    assert run(attempt, _core.RetryPolicy(max_attempts=3, deadline_s=10), clock) == "ok"
+    assert run(attempt, _retry.RetryPolicy(max_attempts=3, deadline_s=10), clock) == "ok"
     assert budgets == [10.0, 7.0, 4.0]
 
 
@@ -796,7 +793,7 @@ def test_refresh_then_exactly_one_more_attempt() -> None:
     refreshed: list[int] = []
     attempt, budgets = scripted([Expired(), "ok"], clock)
     # max_attempts=1 (no retries) still allows the one attempt after a refresh.
-    assert run(attempt, _core.RetryPolicy(max_attempts=1), clock, refresh=lambda: refreshed.append(1)) == "ok"
+    assert run(attempt, _retry.RetryPolicy(max_attempts=1), clock, refresh=lambda: refreshed.append(1)) == "ok"
     assert refreshed == [1] and len(budgets) == 2 and clock.sleeps == []
 
 
@@ -806,7 +803,7 @@ def test_refresh_happens_once_per_call() -> None:
     second = Expired()
     attempt, budgets = scripted([Expired(), second, "never"], clock)
     with pytest.raises(Expired) as info:
-        run(attempt, _core.RetryPolicy(max_attempts=5), clock, refresh=lambda: refreshed.append(1))
+        run(attempt, _retry.RetryPolicy(max_attempts=5), clock, refresh=lambda: refreshed.append(1))
     assert info.value is second and refreshed == [1] and len(budgets) == 2
 
 
@@ -818,8 +815,8 @@ def test_a_slow_refresh_still_respects_the_deadline() -> None:
     def slow_refresh() -> None:
         clock.now += 61
 
-    with pytest.raises(_core.DeadlineExceeded) as info:
-        run(attempt, _core.RetryPolicy(max_attempts=5, deadline_s=60), clock, refresh=slow_refresh)
+    with pytest.raises(_errors.DeadlineExceeded) as info:
+        run(attempt, _retry.RetryPolicy(max_attempts=5, deadline_s=60), clock, refresh=slow_refresh)
     assert info.value.last_error is first and len(budgets) == 1
 
 
@@ -827,7 +824,7 @@ def test_refresh_without_a_refresher_gives_up() -> None:
     clock = FakeClock()
     attempt, budgets = scripted([Expired(), "never"], clock)
     with pytest.raises(Expired):
-        run(attempt, _core.RetryPolicy(max_attempts=5), clock)
+        run(attempt, _retry.RetryPolicy(max_attempts=5), clock)
     assert len(budgets) == 1
 
 
@@ -835,42 +832,42 @@ def test_refresh_mixes_with_ordinary_retries() -> None:
     clock = FakeClock()
     refreshed: list[int] = []
     attempt, budgets = scripted([Retryable(), Expired(), Retryable(), "ok"], clock)
-    policy = _core.RetryPolicy(max_attempts=3)
+    policy = _retry.RetryPolicy(max_attempts=3)
     assert run(attempt, policy, clock, refresh=lambda: refreshed.append(1)) == "ok"
     assert len(budgets) == 4 and len(clock.sleeps) == 2 and refreshed == [1]
 
 
 def test_policy_validation() -> None:
     with pytest.raises(ValueError):
-        _core.RetryPolicy(max_attempts=0)
+        _retry.RetryPolicy(max_attempts=0)
     with pytest.raises(ValueError):
-        _core.RetryPolicy(deadline_s=0)
+        _retry.RetryPolicy(deadline_s=0)
     with pytest.raises(ValueError):
-        _core.RetryPolicy(base_delay_s=-1)
+        _retry.RetryPolicy(base_delay_s=-1)
 
 
 def test_retries_over_the_real_transport(server: Server, transport: _http.HttpTransport) -> None:
-    policy = _core.RetryPolicy(
+    policy = _retry.RetryPolicy(
         max_attempts=4, base_delay_s=0.01, deadline_s=10, retry_after_header="x-acs-retry-after"
     )
 
     class Unavailable(Exception):
-        def __init__(self, response: _http.Response) -> None:
+        def __init__(self, response: _transport.Response) -> None:
             super().__init__(response.status)
             self.response = response
 
-    def attempt(budget: float) -> _http.Response:
+    def attempt(budget: float) -> _transport.Response:
         response = transport.request("GET", server.base + "/flaky", budget_s=budget)
         if response.status >= 500:
             raise Unavailable(response)
         return response
 
-    def decide(exc: BaseException) -> _core.RetryDecision:
+    def decide(exc: BaseException) -> _retry.RetryDecision:
         if isinstance(exc, Unavailable):
-            return _core.RetryDecision.retry(policy.retry_after_s(exc.response.headers))
+            return _retry.RetryDecision.retry(policy.retry_after_s(exc.response.headers))
         if isinstance(exc, TransportError):
-            return _core.RetryDecision.retry()
-        return _core.RetryDecision.give_up()
+            return _retry.RetryDecision.retry()
+        return _retry.RetryDecision.give_up()
 
     sleeps: list[float] = []
 
@@ -878,6 +875,116 @@ def test_retries_over_the_real_transport(server: Server, transport: _http.HttpTr
         sleeps.append(seconds)
         time.sleep(seconds)
 
-    response = _core.call_with_retries(attempt, decide, policy, sleep=sleep)
+    response = _retry.call_with_retries(attempt, decide, policy, sleep=sleep)
     assert response.status == 200 and sleeps == [0.02, 0.02]
     assert server.connections == 1  # the 503s kept the connection alive
+
+
+# ---------------------------------------------------------------------------------------------------
+# Framings http.client reads for us, and what we add around it (raw bytes from a scripted socket)
+# ---------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def raw_server(*replies: bytes, trickle_s: float = 0.0) -> Iterator[tuple[str, list[int]]]:
+    """Answers each request on one connection with the next of `replies` (a byte at a time every
+    `trickle_s` when set), then closes; yields (base URL, connections accepted so far)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[int] = []
+    queue = list(replies)
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set() and queue:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(1)
+            with conn:
+                conn.settimeout(5)
+                while queue and not stop.is_set():
+                    if not conn.recv(65536):
+                        break
+                    reply = queue.pop(0)
+                    try:
+                        if trickle_s:
+                            for i in range(len(reply)):
+                                if stop.wait(trickle_s):
+                                    return
+                                conn.sendall(reply[i : i + 1])
+                        else:
+                            conn.sendall(reply)
+                    except OSError:
+                        return
+                    if b"Connection: close" in reply or b"Transfer-Encoding: gzip" in reply:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+def test_chunked_bodies_are_read_and_keep_the_connection(transport: _http.HttpTransport) -> None:
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    with raw_server(chunked, OK) as (base, accepted):
+        assert transport.request("GET", base + "/a").body == b"hello world"
+        assert transport.request("GET", base + "/b").body == b"ok"
+    assert len(accepted) == 1
+
+
+def test_a_transfer_coding_other_than_chunked_is_refused(transport: _http.HttpTransport) -> None:
+    # http.client frames only chunked: anything else would come back still encoded, chunk lines and all.
+    wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + b"a\r\n" + gzip.compress(b"{}")[:10]
+    with raw_server(wire) as (base, _), pytest.raises(TransportError, match="transfer coding"):
+        transport.request("GET", base + "/")
+
+
+def test_a_body_delimited_by_the_close_is_read_whole(transport: _http.HttpTransport) -> None:
+    with raw_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", OK) as (base, accepted):
+        assert transport.request("GET", base + "/").body == b"until the end"
+        assert transport.request("GET", base + "/").body == b"ok"
+    assert len(accepted) == 2
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read() -> None:
+    with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n") as (base, _), \
+            _http.HttpTransport(proxies={}, max_response_bytes=1000) as small:
+        with pytest.raises(_errors.ResponseTooLargeError, match="announces 999999999 bytes"):
+            small.request("GET", base + "/")
+
+
+def test_a_server_that_trickles_cannot_stretch_the_exchange_past_its_budget() -> None:
+    # Every byte arrives well within the read timeout; only the budget over the whole exchange stops it.
+    with raw_server(OK + b" " * 100, trickle_s=0.05) as (base, _), \
+            _http.HttpTransport(proxies={}, read_timeout_s=2) as transport:
+        started = time.monotonic()
+        with pytest.raises(_errors.RequestTimeoutError) as info:
+            transport.request("GET", base + "/", budget_s=0.5)
+        assert time.monotonic() - started < 1.0
+    assert info.value.phase == "read"
+
+
+@pytest.mark.parametrize(("headers", "url"), [
+    ({"X-Evil": "a\r\nX-Injected: 1"}, "/"),
+    ({"Bad Name": "v"}, "/"),
+    ({"X-Ok": "1", "X-Two:Parts": "v"}, "/"),
+    ({"X-Wide": "snowman \u2603"}, "/"),
+    ({}, "/a b"),
+])
+def test_what_http_cannot_carry_is_refused_before_anything_is_sent(
+    transport: _http.HttpTransport, headers: dict[str, str], url: str
+) -> None:
+    with raw_server(OK) as (base, accepted):
+        with pytest.raises(ValueError, match="cannot be written"):
+            transport.request("GET", base + url, headers)
+        assert accepted == []

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.runtime import _core
+from generator.emulator import xml_writer
+from generator.runtime import _errors, _xml
 
-LOG: _core.Shape = {"ErrData": "string", "ErrMsg": "string", "LogLevel": "string", "ErrType": "string"}
-ITEM: _core.Shape = {
+LOG: _xml.Shape = {"ErrData": "string", "ErrMsg": "string", "LogLevel": "string", "ErrType": "string"}
+ITEM: _xml.Shape = {
     "Item": "string",
     "State": "string",
     "Skip": "boolean",
@@ -24,7 +25,7 @@ ITEM: _core.Shape = {
     "Current": "string",
     "Logs": ("array", ("object", LOG)),
 }
-SHAPE: _core.Shape = {
+SHAPE: _xml.Shape = {
     "RequestId": "string",
     "State": "string",
     "Success": "boolean",
@@ -45,8 +46,8 @@ SHAPE: _core.Shape = {
 }
 
 
-def parse(xml: str | bytes, shape: _core.Shape = SHAPE) -> dict[str, Any]:
-    return _core.xml_to_dict(xml.encode() if isinstance(xml, str) else xml, shape)
+def parse(xml: str | bytes, shape: _xml.Shape = SHAPE) -> dict[str, Any]:
+    return _xml.xml_to_dict(xml.encode() if isinstance(xml, str) else xml, shape)
 
 
 def test_service_document() -> None:
@@ -68,7 +69,7 @@ def test_service_document() -> None:
   <JobProgress><Item>CHECK_AUTH</Item><DiffRow>9007199254740993</DiffRow></JobProgress>
   <JobProgress><Item>预检查</Item></JobProgress>
 </DescribePreCheckStatusResponse>"""
-    out = _core.xml_to_dict(doc.encode(), SHAPE, root="DescribePreCheckStatusResponse")
+    out = _xml.xml_to_dict(doc.encode(), SHAPE, root="DescribePreCheckStatusResponse")
     assert out["RequestId"] == "r-1" and out["Success"] is True and out["Total"] == 2 and out["Ratio"] == 0.5
     first, second, third = out["JobProgress"]
     assert first["Skip"] is False and first["Total"] == 1
@@ -168,17 +169,17 @@ def test_empty_object_and_namespaces() -> None:
 
 
 def test_root_is_checked_when_asked() -> None:
-    with pytest.raises(_core.XmlError, match="root"):
-        _core.xml_to_dict(b"<Error><Code>X</Code></Error>", SHAPE, root="DescribePreCheckStatusResponse")
-    assert _core.xml_to_dict(b"<Error><Code>X</Code></Error>", {"Code": "string"}, root="Error") == {
+    with pytest.raises(_errors.XmlError, match="root"):
+        _xml.xml_to_dict(b"<Error><Code>X</Code></Error>", SHAPE, root="DescribePreCheckStatusResponse")
+    assert _xml.xml_to_dict(b"<Error><Code>X</Code></Error>", {"Code": "string"}, root="Error") == {
         "Code": "X"
     }
 
 
 @pytest.mark.parametrize("doc", [b"", b"<R>", b"<R></S>", b"not xml", b"<R>&nbsp;</R>"])
 def test_malformed_documents(doc: bytes) -> None:
-    with pytest.raises(_core.XmlError):
-        _core.xml_to_dict(doc, SHAPE)
+    with pytest.raises(_errors.XmlError):
+        _xml.xml_to_dict(doc, SHAPE)
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -199,8 +200,8 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 def test_billion_laughs_is_refused_fast() -> None:
     start = time.perf_counter()
-    with pytest.raises(_core.XmlError, match="DOCTYPE"):
-        _core.xml_to_dict(BILLION_LAUGHS, SHAPE)
+    with pytest.raises(_errors.XmlError, match="DOCTYPE"):
+        _xml.xml_to_dict(BILLION_LAUGHS, SHAPE)
     assert time.perf_counter() - start < 0.05
 
 
@@ -217,26 +218,26 @@ def test_billion_laughs_is_refused_fast() -> None:
     ],
 )
 def test_doctype_and_entities_are_refused(doc: bytes) -> None:
-    with pytest.raises(_core.XmlError, match="DOCTYPE"):
-        _core.xml_to_dict(doc, SHAPE)
+    with pytest.raises(_errors.XmlError, match="DOCTYPE"):
+        _xml.xml_to_dict(doc, SHAPE)
 
 
 def test_only_utf8_is_accepted() -> None:
     utf16 = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r><R/>'.encode("utf-16")
-    with pytest.raises(_core.XmlError, match="UTF-8"):
-        _core.xml_to_dict(utf16, SHAPE)
+    with pytest.raises(_errors.XmlError, match="UTF-8"):
+        _xml.xml_to_dict(utf16, SHAPE)
     latin = '<?xml version="1.0" encoding="ISO-8859-1"?><R><State>caf\xe9</State></R>'.encode("latin-1")
-    with pytest.raises(_core.XmlError, match="UTF-8"):
-        _core.xml_to_dict(latin, SHAPE)
+    with pytest.raises(_errors.XmlError, match="UTF-8"):
+        _xml.xml_to_dict(latin, SHAPE)
     declared = b'<?xml version="1.0" encoding="ISO-8859-1"?><R><State>ok</State></R>'
-    with pytest.raises(_core.XmlError, match="encoding"):
-        _core.xml_to_dict(declared, SHAPE)
-    assert _core.xml_to_dict(b"\xef\xbb\xbf<R><State>ok</State></R>", SHAPE) == {"State": "ok"}
+    with pytest.raises(_errors.XmlError, match="encoding"):
+        _xml.xml_to_dict(declared, SHAPE)
+    assert _xml.xml_to_dict(b"\xef\xbb\xbf<R><State>ok</State></R>", SHAPE) == {"State": "ok"}
 
 
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
     doc = "<R>" + "<X>" * 300 + "</X>" * 300 + "</R>"
-    with pytest.raises(_core.XmlError, match="deeper"):
+    with pytest.raises(_errors.XmlError, match="deeper"):
         parse(doc)
 
 
@@ -256,7 +257,7 @@ def test_dict_to_xml_writes_the_service_shape() -> None:
         "PageNumber": None,
         "Numbers": [],
     }
-    xml = _core.dict_to_xml("Resp", data, SHAPE)
+    xml = xml_writer.dict_to_xml("Resp", data, SHAPE)
     assert xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?><Resp>')
     assert b"<Success>false</Success>" in xml and b"<Total>3</Total>" in xml
     assert (
@@ -265,12 +266,12 @@ def test_dict_to_xml_writes_the_service_shape() -> None:
     )
     assert b"PageNumber" not in xml and b"Numbers" not in xml  # null and empty arrays are absent
     assert b"r&amp;&lt;&gt;" in xml
-    back = _core.xml_to_dict(xml, SHAPE, root="Resp")
+    back = _xml.xml_to_dict(xml, SHAPE, root="Resp")
     assert back == {k: v for k, v in data.items() if v not in (None, [])}
 
 
 def test_dict_to_xml_keeps_carriage_returns() -> None:
-    xml = _core.dict_to_xml("R", {"State": "a\r\nb\rc"}, SHAPE)
+    xml = xml_writer.dict_to_xml("R", {"State": "a\r\nb\rc"}, SHAPE)
     assert parse(xml) == {"State": "a\r\nb\rc"}
 
 
@@ -288,8 +289,8 @@ def test_dict_to_xml_keeps_carriage_returns() -> None:
     ],
 )
 def test_dict_to_xml_refuses_what_xml_cannot_hold(data: dict[str, Any]) -> None:
-    with pytest.raises(_core.XmlError):
-        _core.dict_to_xml("R", data, SHAPE)
+    with pytest.raises(_errors.XmlError):
+        xml_writer.dict_to_xml("R", data, SHAPE)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -343,7 +344,7 @@ def shaped_documents(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
 @given(shaped_documents())
 def test_round_trip(document: tuple[dict[str, Any], dict[str, Any]]) -> None:
     shape, data = document
-    assert _core.xml_to_dict(_core.dict_to_xml("Root", data, shape), shape, root="Root") == data
+    assert _xml.xml_to_dict(xml_writer.dict_to_xml("Root", data, shape), shape, root="Root") == data
 
 
 @given(shaped_documents())
@@ -351,7 +352,7 @@ def test_wrapped_top_level_arrays_read_the_same(document: tuple[dict[str, Any], 
     # Rewrite every top-level array into the wrapped form some SDK generations read:
     # <F><WrappedItem>..</WrappedItem>..</F> (the tag is longer than any generated field name).
     shape, data = document
-    root = ET.fromstring(_core.dict_to_xml("Root", data, shape))
+    root = ET.fromstring(xml_writer.dict_to_xml("Root", data, shape))
     for name, field in shape.items():
         if not (isinstance(field, tuple) and field[0] == "array") or name not in data:
             continue
@@ -366,4 +367,4 @@ def test_wrapped_top_level_arrays_read_the_same(document: tuple[dict[str, Any], 
         root.append(wrapper)
     # ElementTree writes \r literally (the parser would turn it into \n): keep it as a reference.
     xml = ET.tostring(root, encoding="utf-8").replace(b"\r", b"&#13;")
-    assert _core.xml_to_dict(xml, shape, root="Root") == data
+    assert _xml.xml_to_dict(xml, shape, root="Root") == data

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from generator.emulator import Emulator
 from generator.emulator.api import load_api
 from generator.emulator.client import Answer, Caller
-from generator.runtime import _core
+from generator.runtime import _credentials, _signing, _xml
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = "DescribePreCheckStatus"
@@ -78,6 +78,16 @@ def test_signed_request_gets_a_page_that_parses_strictly(mock_server: Emulator, 
     assert parsed.to_dict() == body
 
 
+def test_synthetic_items_fill_every_scalar_field_fields_of_several_types_included(mock_server: Emulator) -> None:
+    from dts_precheck import _spec
+
+    item_shape = _spec.RESPONSE_SHAPE["JobProgress"][1][1]
+    scalars = {wire for wire, shape in item_shape.items() if isinstance(shape, str)}
+    item = call(mock_server, {"PageSize": 1}).json()["JobProgress"][0]
+    assert scalars - set(item) == set()
+    assert item["BootTime"] == "2022-03-16T08:01:31.000+00:00"  # string or integer: drawn from the spec's pool
+
+
 def test_get_query_and_post_form_body_both_work(mock_server: Emulator) -> None:
     assert call(mock_server, signing="v2", method="GET").status == 200
     assert call(mock_server, signing="v2", method="POST", form=True).status == 200
@@ -99,13 +109,13 @@ def test_xml_per_format_for_answers_and_errors(mock_server: Emulator) -> None:
     as_json = call(mock_server, {"PageSize": 4}, "v2").json()
     answer = call(mock_server, {"PageSize": 4}, "v2", fmt="XML")
     assert answer.status == 200 and answer.headers["content-type"].startswith("text/xml")
-    doc = _core.xml_to_dict(answer.body, spec.RESPONSE_SHAPE, root=spec.RESPONSE_ROOT)
+    doc = _xml.xml_to_dict(answer.body, spec.RESPONSE_SHAPE, root=spec.RESPONSE_ROOT)
     as_json.pop("RequestId")
     doc.pop("RequestId")
     assert doc == as_json
     bad = call(mock_server, {"DtsJobId": None}, "v2", fmt="XML")
     assert bad.status == 400
-    err = _core.xml_to_dict(bad.body, spec.ERROR_SHAPE, root=spec.ERROR_ROOT)
+    err = _xml.xml_to_dict(bad.body, spec.ERROR_SHAPE, root=spec.ERROR_ROOT)
     assert err["Code"] == "MissingParameter"
 
 
@@ -118,7 +128,7 @@ def test_wrong_secret_is_signature_does_not_match(mock_server: Emulator, signing
 
 @pytest.mark.parametrize("signing", ["v3", "v2"])
 def test_stale_timestamp_is_expired(mock_server: Emulator, signing: str) -> None:
-    stale = _core.utc_timestamp(time.time() - 3600)
+    stale = _signing.utc_timestamp(time.time() - 3600)
     answer = call(mock_server, signing=signing, timestamp=stale)
     assert answer.status == 400 and error_of(answer) == "InvalidTimeStamp.Expired"
 
@@ -146,12 +156,12 @@ def test_missing_signature_unknown_key_and_bad_timestamp(mock_server: Emulator) 
 
 
 def test_tampered_query_does_not_match(mock_server: Emulator) -> None:
-    creds = _core.Credentials(mock_server.access_key_id, mock_server.access_key_secret)
-    headers = _core.sign_v3("POST", "/", BASE, {"host": mock_server.endpoint}, b"", creds,
-                            timestamp=_core.utc_timestamp(), nonce=_core.new_nonce(), action=ACTION,
+    creds = _credentials.Credentials(mock_server.access_key_id, mock_server.access_key_secret)
+    headers = _signing.sign_v3("POST", "/", BASE, {"host": mock_server.endpoint}, b"", creds,
+                            timestamp=_signing.utc_timestamp(), nonce=_signing.new_nonce(), action=ACTION,
                             version=VERSION)
     with caller(mock_server) as c:
-        answer = c.send("POST", "/?" + _core.canonical_query({**BASE, "DtsJobId": "other"}), headers)
+        answer = c.send("POST", "/?" + _signing.canonical_query({**BASE, "DtsJobId": "other"}), headers)
     assert answer.status == 400 and error_of(answer) == "SignatureDoesNotMatch"
 
 

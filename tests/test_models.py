@@ -10,6 +10,7 @@ from typing import Any
 import dts_precheck as d
 import pytest
 from dts_precheck import strategies as gen
+from dts_precheck import validators
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,6 +73,9 @@ def test_known_values_are_members_and_compare_equal_to_strings() -> None:
     assert d.JobState("Finished") is d.JobState.FINISHED
     assert d.JobState.FINISHED == "Finished" and hash(d.JobState.FINISHED) == hash("Finished")
     assert d.TaskCode("01") == "01"
+    # x-enum-names: the task codes read as what they are, not as their digits
+    assert [m.name for m in d.TaskCode] == ["PRECHECK", "SCHEMA", "FULL_DATA", "INCREMENTAL"]
+    assert d.TaskCode("04") is d.TaskCode.INCREMENTAL
 
 
 def test_type_drift_is_coerced_leniently_and_rejected_strictly() -> None:
@@ -91,11 +95,20 @@ def test_type_drift_is_coerced_leniently_and_rejected_strictly() -> None:
 
 
 def test_wrong_types_are_kept_leniently_with_a_note() -> None:
-    doc = {"JobProgress": [{"BootTime": 1647417691000}], "Total": {"x": 1}}
+    doc = {"JobProgress": [{"BootTime": [1647417691000], "Item": 42}], "Total": {"x": 1}}
     response = d.parse_response(doc)
-    assert response.to_dict() == doc  # nothing lost: old shapes with epoch times survive
+    assert response.to_dict() == doc  # nothing lost: whatever the service sends survives
     assert {(n.path, n.kind) for n in response.notes} == {("/JobProgress/0/BootTime", "wrong_type"),
+                                                          ("/JobProgress/0/Item", "wrong_type"),
                                                           ("/Total", "wrong_type")}
+
+
+def test_epoch_millisecond_times_of_the_first_sdk_generation_are_the_spec() -> None:
+    doc = {"JobProgress": [{"BootTime": 1647417691000, "FinishTime": "2022-03-16T08:01:34.000+00:00"}]}
+    item = d.parse_response(doc, strict=True).job_progress[0]
+    assert item.boot_time == 1647417691000 and item.finish_time == "2022-03-16T08:01:34.000+00:00"
+    with pytest.raises(d.ParseError, match="BootTime"):  # int64 still bounds the integer form
+        d.parse_response({"JobProgress": [{"BootTime": 2**63}]}, strict=True)
 
 
 def test_unknown_fields_survive_a_round_trip() -> None:
@@ -140,3 +153,38 @@ def test_any_string_in_an_enum_position_parses(value: str) -> None:
     assert response.state == value
     assert response.state.is_known == (value in d.JobState._value2member_map_)
     assert response.to_dict() == {"State": value}
+
+
+# ---------------------------------------------------------------- what the sources say the service sends
+# The doc page's State lists for JobProgress[] items and for SubDistributedJobStatus[].JobProgress[] items.
+DOCUMENTED_ITEM_STATES = ["NotStarted", "Checking", "Migrating", "Failed", "Warning", "Success",
+                          "NotStarted", "Suspending", "Checking", "Migrating", "Failed", "Catched", "Finished"]
+
+
+@given(st.sampled_from(DOCUMENTED_ITEM_STATES), st.sampled_from(["JobProgress", "AnalysisJobProgress"]))
+def test_every_documented_item_state_passes_strictly_in_every_item_list(state: str, where: str) -> None:
+    # The lists differ, but the items share one type, so strict reading takes every documented state anywhere.
+    doc = {where: [{"State": state}], "SubDistributedJobStatus": [{"JobProgress": [{"State": state}]}],
+           "FullNetCheckJobStatus": [{"JobProgress": [{"State": state}]}]}
+    assert d.parse_response(doc, strict=True).to_dict() == doc
+    assert validators.validate(doc, strict=True) == []
+
+
+@given(st.text() | st.none())
+def test_any_log_level_passes_strictly(level: str | None) -> None:
+    doc = {"JobProgress": [{"Logs": [{"LogLevel": level, "ErrMsg": "x"}]}]}  # no source gives a value set
+    assert d.parse_response(doc, strict=True).job_progress[0].logs[0].log_level == level
+    assert validators.validate(doc, strict=True) == []
+
+
+@given(st.text() | st.integers(-(2**63), 2**63 - 1) | st.integers(2**63, 2**70) | st.integers(max_value=-(2**63) - 1))
+def test_item_times_are_text_or_int64_epoch_milliseconds(value: str | int) -> None:
+    doc = {"SubDistributedJobStatus": [{"JobProgress": [{"BootTime": value, "FinishTime": value}]}]}
+    fits = isinstance(value, str) or -(2**63) <= value < 2**63
+    assert (validators.validate(doc, strict=True) == []) is fits
+    if fits:
+        item = d.parse_response(doc, strict=True).sub_distributed_job_status[0].job_progress[0]
+        assert item.boot_time == value and item.finish_time == value
+    else:
+        with pytest.raises(d.ParseError):
+            d.parse_response(doc, strict=True)

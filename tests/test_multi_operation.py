@@ -19,7 +19,7 @@ from other_api import OTHER_SPEC
 from scripted_server import KEYS, Reply, Request, scripted
 
 from generator.cli import main
-from generator.runtime._core import dict_to_xml
+from generator.emulator.xml_writer import dict_to_xml
 
 SECOND_OPERATION = """
     post:

@@ -122,7 +122,7 @@ def test_the_wheel_holds_both_packages_and_their_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for must in ("dts_precheck/py.typed", "dts_precheck/schemas/response.schema.json",
                  "dts_precheck/schemas/error.schema.json", "dts_precheck/client.py", "dts_precheck/_spec.py",
-                 "generator/py.typed", "generator/schemas/extensions.schema.json", "generator/runtime/_core.py",
+                 "generator/py.typed", "generator/schemas/extensions.schema.json", "generator/runtime/_values.py",
                  "generator/cli.py", "generator/status.py", "generator/vendor.py"):
         assert must in names, must
     want = {p.relative_to(ROOT).as_posix() for folder in ("generator/templates", "generator/runtime",

@@ -11,8 +11,11 @@ from typing import Any
 
 import dts_precheck as d
 from dts_precheck import _spec, strategies, validators
-from dts_precheck._core import XmlError, dict_to_xml, xml_to_dict
+from dts_precheck._xml import xml_to_dict
 from hypothesis import given
+
+from generator.emulator.xml_writer import dict_to_xml
+from generator.runtime._errors import XmlError
 
 SCHEMA = json.loads((Path(d.__file__).parent / "schemas" / "response.schema.json").read_text(encoding="utf-8"))
 

@@ -184,7 +184,8 @@ def test_many_files_in_parallel_match_one_process(tmp_path: Path) -> None:
 
 def _xml(doc: dict[str, Any]) -> bytes:
     from dts_precheck import _spec
-    from dts_precheck._core import dict_to_xml
+
+    from generator.emulator.xml_writer import dict_to_xml
 
     return dict_to_xml(_spec.RESPONSE_ROOT, doc, _spec.RESPONSE_SHAPE)
 

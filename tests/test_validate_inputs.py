@@ -271,7 +271,8 @@ def test_xml_whose_root_is_not_the_apis_is_an_error(tmp_path: Path, capsys: pyte
 
 def test_xml_in_utf16_with_its_declaration_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from dts_precheck import _spec
-    from dts_precheck._core import dict_to_xml
+
+    from generator.emulator.xml_writer import dict_to_xml
 
     doc = sample()
     doc["ErrorItem"] = "many"

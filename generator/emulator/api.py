@@ -24,6 +24,7 @@ from ..ir import (
     Pagination,
     Parameter,
     ScalarProperty,
+    UnionProperty,
 )
 
 
@@ -93,6 +94,8 @@ def _operation(ir: IR, op: Operation) -> OperationApi | None:
     for f in item_model.fields:
         if isinstance(f.prop, ScalarProperty):
             fields[f.wire] = (f.prop.json_type, None)
+        elif isinstance(f.prop, UnionProperty):  # several scalar types: made up as the first one listed
+            fields[f.wire] = (f.prop.json_types[0], None)
         elif isinstance(f.prop, EnumProperty):
             fields[f.wire] = ("string", enums.get(f.prop.enum, ()))
     closed = {

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..runtime import _core
+from ..runtime._credentials import Credentials
+from ..runtime._signing import build_v2_query, canonical_query, new_nonce, sign_v3, utc_timestamp
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Caller:
         self.port = parts.port or 80
         self.netloc = parts.netloc
         self.action, self.version = action, version
-        self.credentials = _core.Credentials(key_id, secret, token)
+        self.credentials = Credentials(key_id, secret, token)
         self.signing = signing
         self.timeout_s = timeout_s
         self._conn: http.client.HTTPConnection | None = None
@@ -58,14 +59,14 @@ class Caller:
                 extra_headers: Mapping[str, str] | None = None) -> Answer:
         """Sign and send; `form` puts the parameters in a form body instead of the query (V2 only)."""
         texts = {k: _text(v) for k, v in params.items() if v is not None}
-        stamp = timestamp or _core.utc_timestamp()
-        once = nonce or _core.new_nonce()
+        stamp = timestamp or utc_timestamp()
+        once = nonce or new_nonce()
         headers: dict[str, str] = {}
         body = b""
         if self.signing == "v2":
-            query = _core.build_v2_query(method, self.action, self.version, texts, self.credentials,
-                                         timestamp=stamp, nonce=once, response_format=fmt or "JSON")
-            encoded = _core.canonical_query(query)
+            query = build_v2_query(method, self.action, self.version, texts, self.credentials,
+                                   timestamp=stamp, nonce=once, response_format=fmt or "JSON")
+            encoded = canonical_query(query)
             if form:
                 body = encoded.encode("ascii")
                 headers["content-type"] = "application/x-www-form-urlencoded"
@@ -75,10 +76,10 @@ class Caller:
         else:
             if fmt:
                 texts["Format"] = fmt
-            signed = _core.sign_v3(method, "/", texts, {"host": self.netloc}, body, self.credentials,
-                                   timestamp=stamp, nonce=once, action=self.action, version=self.version)
+            signed = sign_v3(method, "/", texts, {"host": self.netloc}, body, self.credentials,
+                             timestamp=stamp, nonce=once, action=self.action, version=self.version)
             headers.update(signed)
-            target = "/?" + _core.canonical_query(texts) if texts else "/"
+            target = "/?" + canonical_query(texts) if texts else "/"
         headers.update(extra_headers or {})
         return self.send(method, target, headers, body)
 

@@ -25,10 +25,13 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from ..ir import EnumProperty, ScalarProperty, Scenario
-from ..runtime import _core
+from ..runtime._errors import XmlError
+from ..runtime._signing import V3_ALGORITHM
 from .api import Api, EmulatorConfigError, OperationApi
 from .data import JobStore
 from .faults import Fault, FaultPlan
+from .signatures import SignatureError, verify_v2, verify_v3
+from .xml_writer import dict_to_xml
 
 LOG = logging.getLogger("generator.emulator")
 
@@ -228,8 +231,8 @@ class Engine:
     def encode(self, doc: Mapping[str, Any], xml_root: str | None, shape: Mapping[str, Any]) -> tuple[str, bytes]:
         if xml_root is not None:
             try:
-                return "text/xml;charset=utf-8", _core.dict_to_xml(xml_root, doc, dict(shape))
-            except _core.XmlError:
+                return "text/xml;charset=utf-8", dict_to_xml(xml_root, doc, dict(shape))
+            except XmlError:
                 pass  # data XML cannot hold (control characters): JSON rather than nothing
         return "application/json;charset=utf-8", json.dumps(doc, ensure_ascii=False,
                                                             separators=(",", ":")).encode("utf-8")
@@ -308,7 +311,7 @@ class Engine:
         if parts.path not in ("", "/") or req.method not in ("GET", "POST"):
             raise _Rejected("unknown_api")
         authorization = headers.get("authorization", "")
-        if authorization.startswith(_core.V3_ALGORITHM):
+        if authorization.startswith(V3_ALGORITHM):
             scheme = "v3"
         elif "Signature" in params or "SignatureMethod" in params:
             scheme = "v2"
@@ -422,11 +425,11 @@ class Engine:
             raise _Rejected("timestamp_malformed")
         try:
             if scheme == "v3":
-                key_id = _core.verify_v3(req.method, path, query, req.headers, req.body, lookup,
-                                         max_skew_s=self.max_skew_s, now=self.now)
+                key_id = verify_v3(req.method, path, query, req.headers, req.body, lookup,
+                                   max_skew_s=self.max_skew_s, now=self.now)
             else:
-                key_id = _core.verify_v2(req.method, params, lookup, max_skew_s=self.max_skew_s, now=self.now)
-        except _core.SignatureError as exc:
+                key_id = verify_v2(req.method, params, lookup, max_skew_s=self.max_skew_s, now=self.now)
+        except SignatureError as exc:
             reason = str(exc).partition(": ")[2] or exc.reason
             raise _Rejected(_SIGNATURE_ERRORS.get(exc.reason, "signature_malformed"), reason=reason) from None
         key = self.keys[key_id]

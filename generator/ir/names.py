@@ -21,6 +21,8 @@ import keyword
 import re
 from collections.abc import Iterable
 
+from ..runtime import _base, _errors
+
 # The parts of a name: an acronym's plural (IDs), an acronym with a version (IPv6, S3), an acronym before a
 # word (URL in URLList), a word with its digits (Address, md5), a trailing acronym, digits.
 _TOKEN = re.compile(r"[A-Z]{2,}s(?![a-z])|[A-Z]+[a-z]?[0-9]+|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+|[0-9]+")
@@ -28,7 +30,8 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Names the generated modules bind at module level (imports and their own definitions besides the spec's
 # classes); a spec class must not take one. tests/test_names.py holds the generated modules to this list.
-RESERVED_MODULE = frozenset({
+# Everything the copied runtime exports is in it by construction.
+RESERVED_MODULE = frozenset(_base.__all__) | frozenset(_errors.__all__) | frozenset({
     # runtime and typing names the package exports or its modules import
     "UNSET", "Note", "OpenStrEnum", "ParseError", "UnsetType", "ClientError", "TransportError",
     "ResponseParseError", "RequestValidationError", "WaiterTimeoutError", "PaginationError", "Paginator",

@@ -323,7 +323,7 @@ class SchemaBuilder:
 
     # -- names of the classes, before anything refers to them
     def name_classes(self, taken: set[str]) -> None:
-        scope = Scope(RESERVED_MODULE | taken)
+        scope = Scope(RESERVED_MODULE | taken, builtins_too=True)
         for name, schema in self.components.items():
             at = (*COMPONENTS, name)
             chosen = schema.get("x-python-name") if isinstance(schema, dict) else None

@@ -25,6 +25,7 @@ class ErrorCode:
     message: str
     retryable: bool
     refresh_credentials: bool
+    source: str = ""  # where the code is known from (doc, observed, gateway), when the spec says
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class Service:
         """The error table's classes, each once, in a stable order."""
         return tuple(sorted({c.class_name for c in self.error_codes}))
 
+    def codes_of(self, class_name: str) -> tuple[ErrorCode, ...]:
+        return tuple(c for c in self.error_codes if c.class_name == class_name)
+
 
 def error_class_names(data: dict[str, Any]) -> set[str]:
     """The class names the spec chooses itself (errors, waiter errors, the client): component classes yield."""
@@ -109,9 +113,13 @@ def build_service(ctx: Context, models: dict[str, Model], component_classes: dic
             continue
         codes.append(ErrorCode(str(c.get("code", "")), str(c.get("class", "")), tuple(c.get("http_status", ())),
                                str(c.get("message", "")), bool(c.get("retryable")),
-                               bool(c.get("refresh_credentials", False))))
+                               bool(c.get("refresh_credentials", False)), str(c.get("source", ""))))
         if c.get("class") == base:
             ctx.fail((*at, "errors", "codes", i, "class"), "an error code cannot use the base class name")
+    for name in {c.class_name for c in codes}:
+        if len({c.retryable for c in codes if c.class_name == name}) > 1:
+            ctx.fail((*at, "errors", "codes"), f"the codes of {name} disagree on `retryable`",
+                     "a class has one `retryable`: give the codes that differ a class of their own")
     fields: list[ErrorField] = []
     rid_attr = None
     if error_model:

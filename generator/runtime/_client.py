@@ -1,4 +1,5 @@
-"""The generic RPC client the generated one extends: sign, send, retry, turn bodies into models or errors.
+"""The generic RPC client the generated one extends: check, sign, send, retry, and tell the API's answers
+(models or the service's errors) from anything else.
 
 Copied verbatim into every generated package (standard library only). The generated client passes a
 ServiceConfig built from the spec and adds one typed method per operation.
@@ -10,34 +11,38 @@ import math
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar
 
-from ._base import OpenStrEnum, RequestValidationError, ResponseParseError, TransportError
-from ._core import (
-    CredentialSource,
-    CredentialsProvider,
-    RetryDecision,
-    RetryPolicy,
-    Shape,
+from ._base import OpenStrEnum
+from ._credentials import CredentialSource, CredentialsProvider, credential_refusal
+from ._endpoints import resolve_endpoint
+from ._errors import (
+    NonApiResponseError,
+    RequestValidationError,
+    ResponseParseError,
+    ResponseTooLargeError,
+    StaleConnectionError,
+    TransportError,
     XmlError,
-    build_v2_query,
-    call_with_retries,
-    canonical_query,
-    new_nonce,
-    resolve_endpoint,
-    sign_v3,
-    utc_timestamp,
-    xml_to_dict,
+    seconds,
+    shown,
 )
+from ._retry import RetryDecision, RetryPolicy, call_with_retries
+from ._signing import build_v2_query, canonical_query, new_nonce, sign_v3, utc_timestamp
+from ._transport import Response, Transport
 
 if TYPE_CHECKING:
     import logging
     import random
 
-    from ._http import HttpTransport, Response
+    from ._xml import Shape
 
 T = TypeVar("T")
+
+# Media types of the API's answers. A body without a Content-Type is judged by its shape alone.
+_JSON_TYPES: Final = frozenset({"application/json", "text/json"})
+_XML_TYPES: Final = frozenset({"application/xml", "text/xml"})
 
 
 @dataclass(frozen=True)
@@ -54,30 +59,58 @@ class ServiceConfig:
     signing_default: str
     signing_supported: tuple[str, ...]
     credentials_env: Mapping[str, str]
-    timeouts: Mapping[str, float]
-    retry: Mapping[str, Any]
+    timeouts: Mapping[str, float]  # connect_s, read_s
+    retry: Mapping[str, Any]  # max_attempts, base_delay_ms, max_delay_ms, deadline_s, retry_after_header
     success_field: str | None
     # code -> (retryable, refresh credentials then retry once, HTTP statuses)
     error_codes: Mapping[str, tuple[bool, bool, tuple[int, ...]]]
     error_from_body: Callable[[dict[str, Any], int], Exception]
     error_root: str
     error_shape: Shape
+    # action -> http_methods, response_root, response_shape (and more): _spec.OPERATIONS
+    operations: Mapping[str, Mapping[str, Any]]
     logger_name: str = "spec_client"
 
 
+class _Operation(NamedTuple):
+    method: str  # POST when the operation takes it (nothing in a URL's log), else its first method
+    root: str | None  # the XML root element of its answer
+    shape: Shape
+
+
 def default_retry(config: ServiceConfig) -> RetryPolicy:
+    """The spec's retry policy (x-service.retry)."""
     r = config.retry
     return RetryPolicy(
-        max_attempts=int(r.get("max_attempts", 1)),
-        base_delay_s=float(r.get("base_delay_ms", 200)) / 1000,
-        max_delay_s=float(r.get("max_delay_ms", 20000)) / 1000,
-        deadline_s=float(r["deadline_s"]) if r.get("deadline_s") else None,
-        retry_after_header=r.get("retry_after_header"),
+        max_attempts=int(r["max_attempts"]),
+        base_delay_s=float(r["base_delay_ms"]) / 1000,
+        max_delay_s=float(r["max_delay_ms"]) / 1000,
+        deadline_s=float(r["deadline_s"]) if r["deadline_s"] else None,
+        retry_after_header=r["retry_after_header"],
     )
 
 
+def _timeouts(timeout: object) -> tuple[float, float]:
+    """`timeout` as (connect, read): one number of seconds for both, or a pair."""
+    if isinstance(timeout, tuple):
+        if len(timeout) != 2:
+            raise RequestValidationError("timeout", f"a pair is (connect, read), not {len(timeout)} values")
+        return seconds("timeout", timeout[0]), seconds("timeout", timeout[1])
+    return seconds("timeout", timeout), seconds("timeout", timeout)
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value.lower() not in allowed:
+        raise RequestValidationError(name, f"must be one of {', '.join(map(repr, allowed))}, not {shown(value)}")
+    return value.lower()
+
+
 class BaseClient:
-    """Connection reuse, signing (V3 by default, V2 on request), retries with full jitter and a deadline."""
+    """Connection reuse, signing (V3 by default, V2 on request), retries with full jitter and a deadline.
+
+    Every argument is checked here, before anything is sent: a wrong one is a RequestValidationError
+    naming it (EndpointError for the endpoint, region and network).
+    """
 
     def __init__(
         self,
@@ -95,49 +128,69 @@ class BaseClient:
         user_agent: str | None,
         network: str | None,
         response_format: str,
-        transport: HttpTransport | None,
+        transport: Transport | None,
         validate_requests: bool,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
         self._config = config
-        self.region_id = region_id
         self.endpoint = resolve_endpoint(region_id, endpoint, config.regions, config.fallback,
                                          config.network_fallback, network)
-        version = (signature_version or config.signing_default).lower()
-        if version not in config.signing_supported:
-            raise ValueError(f"signature_version must be one of {list(config.signing_supported)}, not {version!r}")
-        self.signature_version = version
-        fmt = response_format.upper()
-        if fmt not in ("JSON", "XML"):
-            raise ValueError("response_format must be JSON or XML")
-        if fmt == "XML" and version != "v2":
-            raise ValueError("Format=XML responses come with V2 signatures only: pass signature_version='v2'")
-        self.response_format = fmt
+        self.region_id = region_id
+        self.signature_version = _choice("signature_version", signature_version or config.signing_default,
+                                         config.signing_supported)
+        self.response_format = _choice("response_format", response_format, ("json", "xml")).upper()
+        if self.response_format == "XML" and self.signature_version != "v2":
+            raise RequestValidationError("response_format", "XML answers come with V2 signatures only: "
+                                                            "pass signature_version='v2'")
+        for name, value, token_like in (("access_key_id", access_key_id, True),
+                                        ("access_key_secret", access_key_secret, False),
+                                        ("security_token", security_token, True)):
+            if value is not None and (not isinstance(value, str) or value):
+                problem = credential_refusal(value, token_like=token_like)
+                if problem:
+                    raise RequestValidationError(name, problem)
+        for name, function in (("credentials_provider", credentials_provider), ("clock", clock), ("sleep", sleep)):
+            if function is not None and not callable(function):
+                raise RequestValidationError(name, f"must be callable, not {shown(function)}")
+        if rng is not None and not callable(getattr(rng, "uniform", None)):
+            raise RequestValidationError("rng", f"must be a random.Random, not {shown(rng)}")
+        if not isinstance(validate_requests, bool):
+            raise RequestValidationError("validate_requests", f"must be True or False, not {shown(validate_requests)}")
         self._credentials = CredentialSource(access_key_id, access_key_secret, security_token,
                                              provider=credentials_provider, env_names=config.credentials_env)
-        if timeout is None:
-            connect, read = config.timeouts.get("connect_s", 5.0), config.timeouts.get("read_s", 10.0)
-        elif isinstance(timeout, tuple):
-            connect, read = timeout
+        if retry is None:
+            self.retry = default_retry(config)
+        elif isinstance(retry, RetryPolicy):
+            self.retry = retry
+        elif isinstance(retry, int) and not isinstance(retry, bool):
+            if retry < 1:
+                raise RequestValidationError("retry", f"a number of attempts is at least 1, not {shown(retry)}")
+            self.retry = replace(default_retry(config), max_attempts=retry)
         else:
-            connect = read = float(timeout)
+            raise RequestValidationError("retry", f"must be a RetryPolicy or a number of attempts, not {shown(retry)}")
+        if user_agent is not None and not (isinstance(user_agent, str) and user_agent.isascii()
+                                           and user_agent.isprintable()):
+            raise RequestValidationError("user_agent", f"must be printable ASCII text, not {shown(user_agent)}")
+        self.user_agent = user_agent or (
+            f"{config.package}/{config.version} Python/{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
+        )
+        # Made last: every argument is checked before anything is opened.
         self._owns_transport = transport is None
         if transport is None:
             from ._http import HttpTransport  # here: sockets and TLS are for clients, not for parsing
 
+            connect, read = (config.timeouts["connect_s"], config.timeouts["read_s"]) if timeout is None \
+                else _timeouts(timeout)
             transport = HttpTransport(connect_timeout_s=connect, read_timeout_s=read)
-        self._transport = transport
-        if retry is None:
-            self.retry = default_retry(config)
-        elif isinstance(retry, int):
-            self.retry = RetryPolicy(**{**default_retry(config).__dict__, "max_attempts": retry})
-        else:
-            self.retry = retry
-        self.user_agent = user_agent or (
-            f"{config.package}/{config.version} Python/{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
-        )
+        elif not isinstance(transport, Transport):
+            raise RequestValidationError("transport", "must have request(method, url, headers, body, *, budget_s) "
+                                                      f"and close() (the Transport protocol), not {shown(transport)}")
+        elif timeout is not None:
+            raise RequestValidationError("timeout", "applies to the client's own transport: set the timeouts "
+                                                    "of the transport you pass instead")
+        self._transport: Transport = transport
         self.validate_requests = validate_requests
         self._clock, self._sleep = clock, sleep
         if rng is None:
@@ -145,6 +198,11 @@ class BaseClient:
 
             rng = random.Random()
         self._rng = rng
+        self._operations: dict[str, _Operation] = {
+            action: _Operation("POST" if "POST" in op["http_methods"] else op["http_methods"][0],
+                               op.get("response_root"), op["response_shape"])
+            for action, op in config.operations.items()
+        }
         self._log: logging.Logger | None = None
 
     def __repr__(self) -> str:
@@ -163,75 +221,100 @@ class BaseClient:
             self._transport.close()
 
     # -- one call -----------------------------------------------------------------------------------
-    def _invoke(self, action: str, params: dict[str, str], decode: Callable[[Any], T], xml_shape: Shape) -> T:
+    def _logger(self) -> logging.Logger:
         log = self._log
         if log is None:
             import logging  # here, not at the top: importing the client stays cheap
 
             log = self._log = logging.getLogger(self._config.logger_name)
+        return log
+
+    def _invoke(self, action: str, params: dict[str, str], decode: Callable[[Any], T]) -> T:
+        op = self._operations[action]
+        log = self._logger()
+        what = f"{self._config.product} {action}"
 
         def attempt(budget_s: float) -> T:
             started = time.perf_counter()
-            response = self._send(action, params, budget_s)
+            response = self._send(op, action, params, budget_s, log)
             try:
-                return self._read(response, decode, xml_shape)
+                return self._read(response, decode, op)
             finally:
-                log.debug("%s %s HTTP %d %.1f ms", self._config.product, action, response.status,
-                          (time.perf_counter() - started) * 1000)
+                log.debug("%s: HTTP %d, %.1f ms", what, response.status, (time.perf_counter() - started) * 1000)
 
         return call_with_retries(attempt, self._classify, self.retry, refresh=self._credentials.refresh,
-                                 clock=self._clock, sleep=self._sleep, rng=self._rng)
+                                 clock=self._clock, sleep=self._sleep, rng=self._rng, log=log, what=what)
 
-    def _send(self, action: str, params: dict[str, str], budget_s: float) -> Response:
-        def signed() -> tuple[str, dict[str, str]]:
-            # A fresh timestamp and nonce each time: also for the transport's resend on a stale connection.
-            creds = self._credentials.get()
-            cfg = self._config
-            if self.signature_version == "v3":
-                query = canonical_query(params)  # signed and sent as one string: what is signed is what is sent
-                headers = {"host": self.endpoint.host_header, "user-agent": self.user_agent,
-                           "accept": "application/json"}
-                headers = sign_v3("POST", self.endpoint.base_path + "/", query, headers, b"", creds,
-                                  timestamp=utc_timestamp(), nonce=new_nonce(), action=action,
-                                  version=cfg.api_version)
-            else:
-                signed_query = build_v2_query("POST", action, cfg.api_version, params, creds,
-                                              timestamp=utc_timestamp(), nonce=new_nonce(),
-                                              response_format=self.response_format)
-                query = canonical_query(signed_query)
-                headers = {"user-agent": self.user_agent}
-            return self.endpoint.url("/?" + query), headers
-
-        url, headers = signed()
-        return self._transport.request("POST", url, headers, b"", budget_s=budget_s, replay=signed)
-
-    def _read(self, response: Response, decode: Callable[[Any], T], xml_shape: Shape) -> T:
+    def _signed(self, method: str, action: str, params: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """The URL and headers of one send: a fresh timestamp and nonce each time."""
+        creds = self._credentials.get()
         cfg = self._config
-        raw = response.body
-        head = raw.lstrip()[:1]
-        try:
-            if head == b"<":
-                root = _xml_root(raw)
-                body: Any = xml_to_dict(raw, cfg.error_shape if root == cfg.error_root else xml_shape)
-            else:
-                import json  # here: importing the package stays cheap (a repeat import is a dict lookup)
+        if self.signature_version == "v3":
+            query = canonical_query(params)  # signed and sent as one string: what is signed is what is sent
+            headers = {"host": self.endpoint.host_header, "user-agent": self.user_agent,
+                       "accept": "application/json"}
+            headers = sign_v3(method, self.endpoint.base_path + "/", query, headers, b"", creds,
+                              timestamp=utc_timestamp(), nonce=new_nonce(), action=action, version=cfg.api_version)
+        else:
+            signed_query = build_v2_query(method, action, cfg.api_version, params, creds, timestamp=utc_timestamp(),
+                                          nonce=new_nonce(), response_format=self.response_format)
+            query = canonical_query(signed_query)
+            headers = {"user-agent": self.user_agent}
+        return self.endpoint.url("/?" + query), headers
 
+    def _send(self, op: _Operation, action: str, params: dict[str, str], budget_s: float,
+              log: logging.Logger) -> Response:
+        started = time.monotonic()
+        url, headers = self._signed(op.method, action, params)
+        try:
+            return self._transport.request(op.method, url, headers, b"", budget_s=budget_s)
+        except StaleConnectionError as exc:
+            # The server may have read the first send: the second gets its own nonce and timestamp.
+            log.debug("%s %s: %s; sending again, freshly signed", self._config.product, action, exc)
+            url, headers = self._signed(op.method, action, params)
+            left = budget_s - (time.monotonic() - started)
+            return self._transport.request(op.method, url, headers, b"", budget_s=left)
+
+    def _read(self, response: Response, decode: Callable[[Any], T], op: _Operation) -> T:
+        """The operation's answer as a model, the service's error as its exception, anything else (an
+        answer whose content type or shape is not the API's, any redirect) as NonApiResponseError."""
+        cfg = self._config
+        status, raw, headers = response.status, response.body, response.headers
+        content_type = headers.get("content-type")
+        media = content_type.partition(";")[0].strip().lower() if content_type is not None else ""
+        head = raw.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]  # a UTF-8 byte order mark is allowed before either
+        json_typed = media in _JSON_TYPES or media.endswith("+json")
+        xml_typed = media in _XML_TYPES or media.endswith("+xml")
+        body: Any = None
+        if 300 <= status < 400:
+            pass  # never followed (the request is signed for this endpoint), never an answer
+        elif (json_typed or not media) and head == b"{":
+            import json  # here: importing the package stays cheap (a repeat import is a dict lookup)
+
+            try:
                 body = json.loads(raw)
-        except (ValueError, RecursionError, XmlError) as exc:
-            err = ResponseParseError(f"unreadable response body: {exc}", http_status=response.status, body=raw)
-            err.headers = response.headers  # type: ignore[attr-defined]
-            raise err from None
-        failed = isinstance(body, dict) and cfg.success_field is not None and body.get(cfg.success_field) in (
-            False, "false", "False")
-        if response.status >= 300 or failed:
-            if not isinstance(body, dict):
-                body = {}
-            error = cfg.error_from_body(body, response.status)
-            error.headers = response.headers  # type: ignore[attr-defined]
-            raise error
+            except (ValueError, RecursionError) as exc:
+                raise ResponseParseError(f"unreadable JSON answer: {exc}", http_status=status, body=raw,
+                                         headers=headers) from None
+        elif (xml_typed or not media) and head == b"<":
+            from ._xml import root_name, xml_to_dict
+
+            root = root_name(raw)
+            shape = op.shape if root == op.root else cfg.error_shape if root == cfg.error_root else None
+            if shape is not None:
+                try:
+                    body = xml_to_dict(raw, shape)
+                except XmlError as exc:
+                    raise ResponseParseError(f"unreadable XML answer: {exc}", http_status=status, body=raw,
+                                             headers=headers) from None
         if not isinstance(body, dict):
-            raise ResponseParseError("the response body is not a JSON object", http_status=response.status,
-                                     body=raw)
+            location = headers.get("location") if 300 <= status < 400 else None
+            raise NonApiResponseError(status, content_type, raw, headers=headers, location=location)
+        failed = cfg.success_field is not None and body.get(cfg.success_field) in (False, "false", "False")
+        if status >= 300 or failed:
+            error = cfg.error_from_body(body, status)
+            error.headers = headers  # type: ignore[attr-defined]
+            raise error
         return decode(body)
 
     def _classify(self, exc: BaseException) -> RetryDecision:
@@ -243,31 +326,25 @@ class BaseClient:
             if retryable:
                 return RetryDecision.retry(self.retry.retry_after_s(getattr(exc, "headers", {}) or {}))
             return RetryDecision.give_up()
+        if isinstance(exc, ResponseTooLargeError):
+            return RetryDecision.give_up()  # the same body would come again
         if isinstance(exc, TransportError):
             return RetryDecision.retry()
         if isinstance(exc, ResponseParseError):
-            # A truncated or garbled body of an idempotent read: worth another attempt.
+            # A truncated or garbled answer to an idempotent read: worth another attempt.
             return RetryDecision.retry()
+        if isinstance(exc, NonApiResponseError) and (exc.http_status >= 500 or exc.http_status == 429):
+            # A gateway's or proxy's failure page, or its throttling: the service may answer next time.
+            return RetryDecision.retry(self.retry.retry_after_s(exc.headers))
         return RetryDecision.give_up()
 
 
-def _xml_root(raw: bytes) -> str:
-    text = raw.decode("utf-8", "replace")
-    pos = 0
-    while True:
-        start = text.find("<", pos)
-        if start < 0 or start + 1 >= len(text):
-            return ""
-        if text[start + 1] in "?!":
-            pos = start + 1
-            continue
-        end = start + 1
-        while end < len(text) and (text[end].isalnum() or text[end] in "_.-:"):
-            end += 1
-        return text[start + 1:end].rpartition(":")[2]
-
-
 # ---------------------------------------------------------------- request parameters
+# Always checked: the type, text that has a UTF-8 form, numbers that can be written, required values
+# present and not empty. Checked only with validate_requests (`check`): the spec's value sets and bounds.
+_INT64_MAX: Final = 2**63 - 1
+
+
 def _named(wire: str, attr: str) -> str:
     return f"{wire} ({attr})" if wire != attr else wire
 
@@ -279,19 +356,31 @@ def _absent(wire: str, attr: str, value: Any, required: bool) -> bool:
     return value is None
 
 
+def _sendable(wire: str, attr: str, text: str, required: bool) -> str:
+    if not text and required:
+        raise RequestValidationError(_named(wire, attr), "is required and must not be empty")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise RequestValidationError(_named(wire, attr), f"holds a lone surrogate ({text[exc.start]!r} at "
+                                                             f"position {exc.start}); only text can be sent") from None
+    return text
+
+
 def _check_bounds(wire: str, attr: str, value: float, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and value < minimum:
-        raise RequestValidationError(_named(wire, attr), f"must be at least {minimum:g}, not {value}")
+        raise RequestValidationError(_named(wire, attr), f"must be at least {minimum:g}, not {shown(value)}")
     if maximum is not None and value > maximum:
-        raise RequestValidationError(_named(wire, attr), f"must be at most {maximum:g}, not {value}")
+        raise RequestValidationError(_named(wire, attr), f"must be at most {maximum:g}, not {shown(value)}")
 
 
 def put_string(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool) -> None:
     if _absent(wire, attr, value, required):
         return
-    if check and not isinstance(value, str):
+    if not isinstance(value, str):
         raise RequestValidationError(_named(wire, attr), f"must be a string, not {type(value).__name__}")
-    out[wire] = str(value)
+    out[wire] = _sendable(wire, attr, value, required)
 
 
 def put_enum(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool,
@@ -299,20 +388,24 @@ def put_enum(out: dict[str, str], wire: str, attr: str, value: Any, required: bo
     if _absent(wire, attr, value, required):
         return
     text = value._value_ if isinstance(value, OpenStrEnum) else value
-    if check and (not isinstance(text, str) or text not in values._value2member_map_):
-        known = ", ".join(repr(m.value) for m in values)
-        raise RequestValidationError(_named(wire, attr), f"{text!r} is not one of {known}")
-    out[wire] = str(text)
+    known = values._value2member_map_
+    if not isinstance(text, str) or (check and text not in known):
+        allowed = ", ".join(repr(m.value) for m in values)
+        raise RequestValidationError(_named(wire, attr), f"{shown(text)} is not one of {allowed}")
+    out[wire] = _sendable(wire, attr, text, required)
 
 
 def put_integer(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool,
                 minimum: float | None = None, maximum: float | None = None) -> None:
     if _absent(wire, attr, value, required):
         return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RequestValidationError(_named(wire, attr), f"must be an integer, not {type(value).__name__}")
     if check:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise RequestValidationError(_named(wire, attr), f"must be an integer, not {type(value).__name__}")
         _check_bounds(wire, attr, value, minimum, maximum)
+    if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
+        # Whatever the spec says, the service reads at most a 64-bit integer.
+        raise RequestValidationError(_named(wire, attr), f"must fit in 64 bits, not {shown(value)}")
     out[wire] = str(value)
 
 
@@ -320,9 +413,11 @@ def put_number(out: dict[str, str], wire: str, attr: str, value: Any, required: 
                minimum: float | None = None, maximum: float | None = None) -> None:
     if _absent(wire, attr, value, required):
         return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RequestValidationError(_named(wire, attr), f"must be a number, not {type(value).__name__}")
+    if not (math.isfinite(value) if isinstance(value, float) else abs(value) <= sys.float_info.max):
+        raise RequestValidationError(_named(wire, attr), f"must be a finite number, not {shown(value)}")
     if check:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise RequestValidationError(_named(wire, attr), f"must be a finite number, not {value!r}")
         _check_bounds(wire, attr, value, minimum, maximum)
     out[wire] = str(value)
 
@@ -330,6 +425,6 @@ def put_number(out: dict[str, str], wire: str, attr: str, value: Any, required: 
 def put_boolean(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool) -> None:
     if _absent(wire, attr, value, required):
         return
-    if check and not isinstance(value, bool):
-        raise RequestValidationError(_named(wire, attr), f"must be True or False, not {value!r}")
+    if not isinstance(value, bool):
+        raise RequestValidationError(_named(wire, attr), f"must be True or False, not {shown(value)}")
     out[wire] = "true" if value else "false"  # what the Java and Go SDKs send

@@ -10,13 +10,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
-from ._base import PaginationError, WaiterTimeoutError
+from ._errors import PaginationError, RequestValidationError, WaiterTimeoutError, seconds, shown
 
 R = TypeVar("R")
 
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _whole(name: str, value: object, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RequestValidationError(name, f"must be a whole number of at least 1{' or None' if optional else ''}, "
+                                           f"not {shown(value)}")
 
 
 def _fingerprint(items: list[Any]) -> str:
@@ -44,10 +52,8 @@ class Paginator(Generic[R]):
         total_of: Callable[[R], Any] = lambda r: None,
         max_pages: int | None = None,
     ) -> None:
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        if max_pages is not None and max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
+        _whole("page_size", page_size)
+        _whole("max_pages", max_pages, optional=True)
         self._fetch = fetch
         self.first_page = first_page
         self.page_size = page_size
@@ -108,7 +114,7 @@ class Paginator(Generic[R]):
 def wait_until(
     poll: Callable[[], R],
     *,
-    state_of: Callable[[R], Any],
+    state_of: Callable[[Any], Any],  # of the response, or of each item with items_of
     success: Iterable[str],
     failure: Iterable[str],
     failed: Callable[[R], bool] = lambda r: False,
@@ -120,11 +126,23 @@ def wait_until(
     on_progress: Callable[[R], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], object] = time.sleep,
+    items_of: Callable[[R], Any] | None = None,
+    success_when: str = "all",
+    failure_when: str = "any",
 ) -> tuple[R, bool]:
     """Poll until a terminal state. Returns (last response, failed?); raises WaiterTimeoutError.
 
-    Never polls faster than min_interval; doubles the interval while the server throttles.
+    With `items_of`, `state_of` reads each item of that list instead of the response (botocore's pathAll /
+    pathAny): the wait fails when any (`failure_when="any"`) or all of the items are in a failure state, and
+    succeeds when all (`success_when="all"`) or any are in a success state; an empty list is neither.
+    Never polls faster than min_interval; doubles the interval while the server throttles. `timeout`
+    (math.inf waits for ever) and `interval` must be positive numbers, `on_progress` None or callable:
+    RequestValidationError otherwise, before the first poll.
     """
+    timeout = seconds("timeout", timeout, infinite=True)
+    interval = seconds("poll_interval", interval)
+    if on_progress is not None and not callable(on_progress):
+        raise RequestValidationError("on_progress", f"must be callable or None, not {shown(on_progress)}")
     ok, bad = frozenset(success), frozenset(failure)
     interval = max(interval, min_interval)
     deadline = clock() + timeout
@@ -142,11 +160,23 @@ def wait_until(
             delay = interval
             if on_progress is not None:
                 on_progress(response)
-            state = state_of(response)
-            if state in bad:
+            if items_of is None:
+                state = state_of(response)
+                ended_badly, ended_well = state in bad, state in ok
+            else:
+                raw = items_of(response)
+                states = [state_of(item) for item in raw] if isinstance(raw, list) else []
+                ended_badly = _matches(states, bad, failure_when)
+                ended_well = _matches(states, ok, success_when)
+            if ended_badly:
                 return response, True
-            if state in ok:
+            if ended_well:
                 return response, failed(response)
         if clock() + delay > deadline:
             raise WaiterTimeoutError(f"no terminal state within {timeout:g} s", last_response=last)
         sleep(delay)
+
+
+def _matches(states: list[Any], wanted: frozenset[str], when: str) -> bool:
+    hits = [s in wanted for s in states]
+    return bool(hits) and (all(hits) if when == "all" else any(hits))
