@@ -38,6 +38,8 @@ _LIST = ("anyOf", "oneOf", "allOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
 _KEPT_EXTENSIONS = ("x-open-enum",)
 _OPENAPI_ONLY = ("xml", "externalDocs", "example", "discriminator")
+# Value -> member docstring / member name, as datamodel-code-generator's lists name them.
+_ENUM_MAPS = {"x-enum-descriptions": "x-enum-descriptions", "x-enum-names": "x-enum-varnames"}
 # The keywords that apply to instances of one JSON type only.
 _TYPE_KEYWORDS = {
     "integer": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format"),
@@ -109,9 +111,9 @@ def _translate(schema: Any, defs: Mapping[str, Any], branch: bool = False) -> An
             out[key] = [_translate(v, defs) for v in value]
         elif key in _MAP and isinstance(value, dict):
             out[key] = {name: _translate(v, defs) for name, v in value.items()}
-        elif key == "x-enum-descriptions" and isinstance(value, dict):
-            # Ours maps value -> text; datamodel-code-generator reads a list in `enum` order (member docstrings).
-            out[key] = [value.get(v) if isinstance(v, str) else None for v in schema.get("enum", [])]
+        elif key in _ENUM_MAPS and isinstance(value, dict):
+            # Ours map value -> text; datamodel-code-generator reads lists in `enum` order, None for its default.
+            out[_ENUM_MAPS[key]] = [value.get(v) if isinstance(v, str) else None for v in schema.get("enum", [])]
         elif key == "format":
             continue  # an annotation in JSON Schema; datamodel-code-generator would pick types that validate it
         elif key in _OPENAPI_ONLY:
@@ -193,6 +195,28 @@ def _inner(schema: Mapping[str, Any]) -> Iterator[Any]:
         yield from schema.get(key) or ()
 
 
+def _python_names(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """The attribute names the spec chose (x-python-name on a property), as datamodel-code-generator's scoped
+    aliases: "Class.wire name" -> Python name."""
+    names: dict[str, str] = {}
+    classes = _class_names(schemas)
+    for bundle in schemas.values():
+        for component, schema in bundle.get("$defs", {}).items():
+            for wire, prop in (schema.get("properties") or {}).items():
+                chosen = prop.get("x-python-name") if isinstance(prop, dict) else None
+                owner = classes.get(component, component)
+                if isinstance(chosen, str) and "." not in owner + wire:
+                    names[f"{owner}.{wire}"] = chosen
+    return names
+
+
+def _class_names(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """The class names the spec chose (x-python-name on a component)."""
+    return {component: schema["x-python-name"] for bundle in schemas.values()
+            for component, schema in bundle.get("$defs", {}).items()
+            if isinstance(schema, dict) and isinstance(schema.get("x-python-name"), str)}
+
+
 def module_docstring(package: str) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True, autoescape=False)
@@ -205,10 +229,13 @@ def render_pydantic(schemas: Mapping[str, Mapping[str, Any]], package: str, head
     from datamodel_code_generator.enums import DataModelType, InputFileType
     from datamodel_code_generator.format import Formatter, PythonVersion
 
+    document = datamodel_input(schemas)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # its notes on experimental options, not problems of the spec
         text = generate(
-            datamodel_input(schemas),
+            document,
+            aliases=_python_names(schemas),
+            model_name_map=_class_names(schemas),
             input_file_type=InputFileType.JsonSchema,
             output_model_type=DataModelType.PydanticV2BaseModel,
             custom_template_dir=TEMPLATES,

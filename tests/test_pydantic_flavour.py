@@ -338,13 +338,14 @@ CORPUS: dict[str, Any] = {
                 "a/b~c": {"type": "integer", "format": "int64"},
                 "Height": {"type": ["integer", "string", "null"], "minimum": 0, "maxLength": 3},
                 "Leaves": {"type": ["object", "null"], "additionalProperties": ref("Leaf")},
+                "Named": {"type": "string", "x-python-name": "chosen_name"},
             },
         },
         "Leaf": {"type": "object", "properties": {"Color": {"type": "string"}},
                  "additionalProperties": {"type": "number", "maximum": 9}},
         "Any": {"type": "object", "additionalProperties": False, "properties": {"V": {"type": "string"}}},
-        "Field": {"type": "object", "properties": {"X": {"type": "integer"}}},
-        "Mode": {"type": "string", "enum": ["on", "off", ""]},
+        "Field": {"type": "object", "properties": {"X": {"type": "integer"}}, "x-python-name": "OpenThing"},
+        "Mode": {"type": "string", "enum": ["on", "off", ""], "x-enum-names": {"": "BLANK"}},
         "Note": {"type": "string", "enum": ["A", "b c"], "x-open-enum": True},
         "Count": {"type": "integer", "format": "int64", "minimum": 1},
     },
@@ -379,6 +380,7 @@ def corpus_module(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     spec = importlib.util.spec_from_file_location("corpus_models", folder / "pydantic_models.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # where pydantic looks up the names of classes defined further down
     spec.loader.exec_module(module)
     return module
 
@@ -435,7 +437,10 @@ def test_spec_text_and_odd_names_come_through(corpus_module: ModuleType) -> None
     fields = {field.alias or name: field for name, field in corpus_module.Node.model_fields.items()}
     assert set(fields) == set(CORPUS["$defs"]["Node"]["properties"])
     assert fields["class"].description == ODD_TEXT
-    assert [m.value for m in corpus_module.Mode] == ["on", "off", ""]
+    assert corpus_module.Node.model_fields["chosen_name"].alias == "Named"  # the names the spec chose
+    assert corpus_module.Mode.BLANK.value == ""
+    assert corpus_module.OpenThing.model_json_schema()["title"] == "Field"  # renamed, titled as in the spec
+    assert corpus_module.Any1.model_json_schema()["title"] == "Any"  # renamed by datamodel-code-generator
 
 
 def test_the_corpus_module_passes_ruff_and_mypy(corpus_module: ModuleType) -> None:

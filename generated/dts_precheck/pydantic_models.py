@@ -937,22 +937,22 @@ class TaskCode(_OpenSchemaEnum):
     The task code that indicates the type of a DTS subtask: the Code fields of the response and the JobCode request parameter.
     """
 
-    FIELD_01 = "01"
+    PRECHECK = "01"
     """
     Precheck.
     """
 
-    FIELD_02 = "02"
+    SCHEMA = "02"
     """
     Schema migration or initial schema synchronization.
     """
 
-    FIELD_03 = "03"
+    FULL_DATA = "03"
     """
     Full data migration or initial full data synchronization.
     """
 
-    FIELD_04 = "04"
+    INCREMENTAL = "04"
     """
     Incremental data migration or synchronization.
     """
