@@ -8,10 +8,11 @@ cannot write is code the classes share: the few bases that make pydantic read JS
 the place is found with `ast`, and the generated text is not otherwise touched.
 
 What the templates need to know beyond JSON Schema travels as x- keys of the schemas they render:
-x-component (the component's name: a class datamodel-code-generator renames, such as `Any`, keeps it as its
-JSON Schema title), x-open-enum (the spec's own), x-closed (additionalProperties: false), x-additional-values (the type alias
-of the values of keys a class does not name) and x-integer-properties (the properties that hold JSON
-integers, read from integral floats as well).
+x-open-enum (the spec's own), x-component (the component's name: a class datamodel-code-generator renames,
+such as `Any`, keeps it as its JSON Schema title), x-closed (additionalProperties: false),
+x-additional-values (the type alias of the values of keys a class does not name) and x-integer-properties
+(the properties that hold JSON integers, read from integral floats as well). The names the spec chose
+(x-python-name, x-enum-names) become datamodel-code-generator's own options and lists.
 """
 
 from __future__ import annotations
