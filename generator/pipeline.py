@@ -11,7 +11,7 @@ from .check import check
 from .errors import GeneratorBug, SpecError
 from .ir import IR, build, build_collecting
 from .load import Document, load
-from .render import OPTIONAL_MODULES, render
+from .render import OPTIONAL_MODULES, RUNTIME_MODULES, render
 
 ROOT = Path(__file__).resolve().parent.parent  # the toolkit's checkout, when it runs from one
 
@@ -93,9 +93,29 @@ def compile_spec(spec: str | Path) -> tuple[Document, IR]:
     raise SpecError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
 
 
-def verify(files: dict[str, str]) -> None:
-    """Compile every generated module and import the package with the standard library only (`python -I -S`),
-    before anything is written; raises GeneratorBug naming the module and line that broke."""
+# The generated modules are laid out by ruff (imports sorted, then its formatter), pinned in pyproject.toml so
+# output is byte-identical run to run; the copied runtime modules stay exactly as written.
+FORMAT_OPTIONS = ("--isolated", "--line-length", "110", "--target-version", "py311", "--no-cache")
+
+
+def layout(folder: Path, names: list[str]) -> str | None:
+    """Sort the imports of these modules and format them, in place; the error ruff gave, or None."""
+    import subprocess
+
+    from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+    ruff = find_ruff_bin()
+    for command in (["check", "--select", "I", "--fix", "--quiet"], ["format", "--quiet"]):
+        run = subprocess.run([ruff, *command, *FORMAT_OPTIONS, *names], cwd=folder, capture_output=True, text=True,
+                             timeout=60)
+        if run.returncode != 0:
+            return "ruff " + command[0] + ": " + (run.stderr.strip() or run.stdout.strip() or "failed").splitlines()[-1]
+    return None
+
+
+def finish(files: dict[str, str]) -> dict[str, str]:
+    """Format the rendered modules, compile every module and import the package with the standard library only
+    (`python -I -S`), before anything is written; raises GeneratorBug naming the module and line that broke."""
     import subprocess
     import sys
     import tempfile
@@ -109,11 +129,18 @@ def verify(files: dict[str, str]) -> None:
     packages = sorted({name.split("/", 1)[0] for name in files})
     modules = [name[:-3].replace("/", ".") for name in files if name.endswith(".py") and "/" in name
                and name.rsplit("/", 1)[1][:-3] not in OPTIONAL_MODULES]
+    rendered = [name for name in files if name.endswith(".py") and name.rsplit("/", 1)[-1] not in RUNTIME_MODULES]
+    out = dict(files)
     with tempfile.TemporaryDirectory(prefix="generate-") as tmp:
         for name, text in files.items():
             target = Path(tmp) / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+        problem = layout(Path(tmp), rendered)
+        if problem is not None:
+            raise GeneratorBug(packages[0], None, problem)
+        for name in rendered:
+            out[name] = (Path(tmp) / name).read_text(encoding="utf-8")
         code = "import sys; sys.path.insert(0, sys.argv[1])\nfor m in sys.argv[2:]: __import__(m)"
         try:
             run = subprocess.run([sys.executable, "-I", "-S", "-c", code, tmp, *packages, *modules],
@@ -128,6 +155,7 @@ def verify(files: dict[str, str]) -> None:
                 module, line = Path(path).relative_to(tmp).as_posix(), int(frame.group(2))
         last = (run.stderr.strip().splitlines() or ["it exited with " + str(run.returncode)])[-1]
         raise GeneratorBug(module, line, last)
+    return out
 
 
 def _existing(out: Path, packages: set[str]) -> set[str]:
@@ -149,7 +177,7 @@ def generate(spec: str | Path | None = None, out: str | Path | None = None, chec
     """
     doc, ir = compile_spec(spec if spec is not None else default_spec())
     files = render(doc, ir)
-    verify(files)
+    files = finish(files)
     out_dir = Path(out) if out is not None else default_out()
     result = Result(out_dir, files)
     packages = {name.split("/", 1)[0] for name in files}

@@ -39,7 +39,7 @@ RUNTIME = HERE / "runtime"
 # a small tuned core, thin generated layers on top).
 # Generated modules that import a third-party package (the others use the standard library only).
 OPTIONAL_MODULES = ("strategies", PYDANTIC_MODULE.removesuffix(".py"))
-RUNTIME_MODULES = ("_base.py", "_values.py", "_errors.py", "_credentials.py", "_signing.py", "_endpoints.py", "_retry.py",
+RUNTIME_MODULES = ("_base.py", "_values.py", "_validation.py", "_errors.py", "_credentials.py", "_signing.py", "_endpoints.py", "_retry.py",
                    "_xml.py", "_transport.py", "_http.py", "_paging.py", "_client.py")
 
 

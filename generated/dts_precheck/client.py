@@ -47,6 +47,7 @@ def __getattr__(name: str) -> Any:
         return HttpTransport
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 _CONFIG = _r.ServiceConfig(
     package=__package__ or "dts_precheck",
     version="0.1.0",
@@ -330,13 +331,13 @@ class DtsClient(_r.BaseClient):
                 zero_etl_job=zero_etl_job,
             ).items()
         )
-        _failed_items = [
-            i
-            for i in _items
-            if i.state in ("Failed",)
-        ]
+        _failed_items = [i for i in _items if i.state in ("Failed",)]
         _lines = "; ".join(
-            " | ".join(str(getattr(i, name)) for name in ["item", "err_msg", "repair_method"] if getattr(i, name, None))
+            " | ".join(
+                str(getattr(i, name))
+                for name in ["item", "err_msg", "repair_method"]
+                if getattr(i, name, None)
+            )
             for i in _failed_items[:10]
         )
         _more = f" (and {len(_failed_items) - 10} more)" if len(_failed_items) > 10 else ""

@@ -382,7 +382,9 @@ class ErrorResponse(_ClosedSchemaModel):
         str | None | MISSING,
         Field(
             alias="Recommend",
-            examples=["https://api.aliyun.com/troubleshoot?q=Throttling.User&product=Dts&requestId=5E8A4C3B-7D21-4F0A-9B6C-1A2D3E4F5A6B"],
+            examples=[
+                "https://api.aliyun.com/troubleshoot?q=Throttling.User&product=Dts&requestId=5E8A4C3B-7D21-4F0A-9B6C-1A2D3E4F5A6B"
+            ],
         ),
     ] = MISSING
     """
@@ -629,7 +631,9 @@ class NetworkDiagnosisReport(_ClosedSchemaModel):
         str | None | MISSING,
         Field(
             alias="InternationalDocUrl",
-            examples=["https://www.ali***.com/help/en/data-transmission-service/latest/how-to-solve-an-error-when-accessing-a-database-instance-to-dts-using-vpn"],
+            examples=[
+                "https://www.ali***.com/help/en/data-transmission-service/latest/how-to-solve-an-error-when-accessing-a-database-instance-to-dts-using-vpn"
+            ],
         ),
     ] = MISSING
     """
