@@ -28,6 +28,8 @@ from .ir import (
 )
 from .ir.xml import xml_shape
 from .load import Document, bundle
+from .render_pydantic import MODULE as PYDANTIC_MODULE
+from .render_pydantic import render_pydantic
 from .runtime._values import MAX_DEPTH
 
 HERE = Path(__file__).parent
@@ -36,7 +38,7 @@ RUNTIME = HERE / "runtime"
 # Hand-written, standard-library-only modules copied into every package (the Stainless split:
 # a small tuned core, thin generated layers on top).
 # Generated modules that import a third-party package (the others use the standard library only).
-OPTIONAL_MODULES = ("strategies",)
+OPTIONAL_MODULES = ("strategies", PYDANTIC_MODULE.removesuffix(".py"))
 RUNTIME_MODULES = ("_base.py", "_values.py", "_validation.py", "_errors.py", "_credentials.py", "_signing.py", "_endpoints.py", "_retry.py",
                    "_xml.py", "_transport.py", "_http.py", "_paging.py", "_client.py")
 
@@ -180,6 +182,7 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
         schema = {"$comment": head.strip().replace("\n# ", " ").lstrip("# "), **schema}
         files[f"{pkg}/schemas/{name}.schema.json"] = _json(schema)
     files[f"{pkg}/validators.py"] = _render_validators(doc, schemas, ir, head)
+    files[f"{pkg}/{PYDANTIC_MODULE}"] = render_pydantic(schemas, pkg, head)  # the optional pydantic flavour
     return dict(sorted(files.items()))
 
 

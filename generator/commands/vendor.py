@@ -181,7 +181,7 @@ def stamp_text(source: Source, name: str, into: Path) -> str:
         "",
         f"Generated code, copied from the `{source.name}` package by `{toolkit_command()} vendor`. Do not edit it:",
         "change the spec, regenerate, and re-vendor. It needs only the Python standard library (the optional",
-        "`strategies` module needs Hypothesis).",
+        "`strategies` module needs Hypothesis, the optional `pydantic_models` module pydantic).",
         "",
         "| | |",
         "|---|---|",
