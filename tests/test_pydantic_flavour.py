@@ -373,7 +373,7 @@ def _json_schema_oracle() -> Any:
 
 @pytest.fixture(scope="module")
 def corpus_module(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    from generator.render_pydantic import render_pydantic
+    from generator.render.pydantic import render_pydantic
 
     folder = tmp_path_factory.mktemp("corpus")
     (folder / "pydantic_models.py").write_text(render_pydantic({"response": CORPUS}, "corpus", "# corpus\n"))

@@ -1,4 +1,4 @@
-"""Tests of generator/validator_compiler.py: compiled validators against hand-written schemas, strict vs
+"""Tests of generator/render/validator_compiler/: compiled validators against hand-written schemas, strict vs
 lenient severities, document order, unsupported keywords, and a differential property test against
 jsonschema's Draft202012Validator (strict mode: same verdict, same set of error paths)."""
 
@@ -25,9 +25,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from generator.ir.schemas import LenientPolicy, read_lenient
 from generator.pipeline import layout
+from generator.render.validator_compiler import InvalidSchema, UnsupportedKeyword
+from generator.render.validator_compiler import compile_validators as _compile
 from generator.runtime._values import INT_FORMATS
-from generator.validator_compiler import InvalidSchema, UnsupportedKeyword
-from generator.validator_compiler import compile_validators as _compile
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "generated" / "dts_precheck" / "schemas" / "response.schema.json"

@@ -55,7 +55,7 @@ MUTANTS = [
     Mutant("paginator misses repeated pages", f"{PKG}/_paging.py", r"if mark in seen:", "if False:"),
     Mutant("paginator stops only at the total (ignores short pages)", f"{PKG}/_paging.py",
            r"            if not items or len\(items\) < self\.page_size:\n                return\n", ""),
-    Mutant("validator skips required (compiler)", "generator/validator_compiler/emitters.py",
+    Mutant("validator skips required (compiler)", "generator/render/validator_compiler/emitters.py",
            r'out\.append\(_If\(_atom\(f"\{literal\(name\)\} not in \{ctx\.var\}"\)', "out.append(_If(_atom('False')"),
     Mutant("validator lets unknown enum values pass in strict mode", f"{PKG}/validators.py",
            r"if is_open and lax and type\(x\) is str:", "if type(x) is str:"),

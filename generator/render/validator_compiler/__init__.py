@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...ir.schemas import LenientPolicy
 from ..codec import lenient_source
-from ..ir.schemas import LenientPolicy
 from ..pysource import string
 from .emitters import Compiler
 from .schema_check import Checker, Entry, InvalidSchema, UnsupportedKeyword

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from ..runtime._values import ARRAY, BOOLEAN, INTEGER, NULL, NUMBER, OBJECT, STRING
+from ...runtime._values import ARRAY, BOOLEAN, INTEGER, NULL, NUMBER, OBJECT, STRING
 
 # JSON types as bits (the runtime's): an int value has NUMBER | INTEGER, an integral float too, any other float
 # NUMBER.

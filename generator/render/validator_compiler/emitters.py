@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
-from ..ir.schemas import LenientPolicy
+from ...ir.schemas import LenientPolicy
+from ...runtime._values import ARRAY, BOOLEAN, INT_FORMATS, INTEGER, NULL, NUMBER, OBJECT, STRING
 from ..pysource import literal, string
-from ..runtime._values import ARRAY, BOOLEAN, INT_FORMATS, INTEGER, NULL, NUMBER, OBJECT, STRING
 from .schema_check import ALL, NUMERIC, SCHEMA_LIST, TYPE_BITS, Entry, def_name, escape
 
 

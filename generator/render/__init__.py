@@ -10,9 +10,8 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, pysource
-from .codec import Plan, additional_map, lenient_source, needs_writer, off_path, property_table
-from .ir import (
+from .. import __version__
+from ..ir import (
     IR,
     AnyProperty,
     Enum,
@@ -26,15 +25,17 @@ from .ir import (
     UnionProperty,
     snake,
 )
-from .ir.xml import xml_shape
-from .load import Document, bundle
-from .render_pydantic import MODULE as PYDANTIC_MODULE
-from .render_pydantic import render_pydantic
-from .runtime._values import MAX_DEPTH
+from ..ir.xml import xml_shape
+from ..load import Document, bundle
+from ..runtime._values import MAX_DEPTH
+from . import pysource
+from .codec import Plan, additional_map, lenient_source, needs_writer, off_path, property_table
+from .pydantic import MODULE as PYDANTIC_MODULE
+from .pydantic import render_pydantic
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
-RUNTIME = HERE / "runtime"
+RUNTIME = HERE.parent / "runtime"
 # Hand-written, standard-library-only modules copied into every package (the Stainless split:
 # a small tuned core, thin generated layers on top).
 # Generated modules that import a third-party package (the others use the standard library only).
@@ -187,7 +188,7 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
 
 
 def _render_validators(doc: Document, schemas: dict[str, Any], ir: IR, head: str) -> str:
-    from .errors import SpecError
+    from ..errors import SpecError
     from .validator_compiler import InvalidSchema, UnsupportedKeyword, compile_validators
 
     try:
