@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
+from .defaults import UsageError, spec_path
 
 if TYPE_CHECKING:
     from .commands import validate as traffic_types
@@ -45,38 +46,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-SPEC_MAX_BYTES = 16 * 1024 * 1024  # a spec is text a person wrote; anything larger is a wrong path
-
-
 def _error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
-
-
-class UsageError(ValueError):
-    """An option that cannot be used as given; the message names it."""
-
-
-def spec_path(option: str | None) -> Path:
-    """The spec a command reads: --spec, checked to be a readable regular file of sane size (UsageError
-    otherwise: a device, FIFO or folder is refused before anything reads it), else the checkout's
-    (NoDefaultError outside it)."""
-    import stat
-
-    from .defaults import command_default
-
-    if option is None:
-        return command_default("--spec")
-    path = Path(option)
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise UsageError(f"--spec {option}: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"--spec {option}: not a regular file")
-    if info.st_size > SPEC_MAX_BYTES:
-        raise UsageError(f"--spec {option}: {info.st_size:,} bytes, more than a spec can be ({SPEC_MAX_BYTES:,})")
-    return path
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -57,3 +57,30 @@ def command_default(option: str, cwd: Path | None = None) -> Path:
         raise NoDefaultError(f"no {option} given: the default {what} is the toolkit checkout's ({root}), used "
                              f"only when run inside it; pass {value}")
     return default_spec() if option == "--spec" else default_out()
+
+
+SPEC_MAX_BYTES = 16 * 1024 * 1024  # a spec is text a person wrote; anything larger is a wrong path
+
+
+class UsageError(ValueError):
+    """An option that cannot be used as given; the message names it."""
+
+
+def spec_path(option: str | None) -> Path:
+    """The spec a command reads: --spec, checked to be a readable regular file of sane size (UsageError
+    otherwise: a device, FIFO or folder is refused before anything reads it), else the checkout's
+    (NoDefaultError outside it)."""
+    import stat
+
+    if option is None:
+        return command_default("--spec")
+    path = Path(option)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise UsageError(f"--spec {option}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"--spec {option}: not a regular file")
+    if info.st_size > SPEC_MAX_BYTES:
+        raise UsageError(f"--spec {option}: {info.st_size:,} bytes, more than a spec can be ({SPEC_MAX_BYTES:,})")
+    return path

@@ -67,7 +67,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, spec_path
+    from ..defaults import UsageError, spec_path
     from ..errors import SpecError
     from ..pipeline import NoDefaultError
     from .api import EmulatorConfigError
