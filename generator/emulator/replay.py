@@ -28,7 +28,7 @@ import threading
 import zlib
 from array import array
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -81,20 +81,51 @@ class Miss(NamedTuple):
 Answer = Recorded | NoAnswer | EmptyPage | Miss
 
 
-@dataclass
 class _Slot:
-    """The exchanges recorded for one page of one list, by the Format their request asked for."""
+    """The exchanges recorded for one page of one list, by the Format their request asked for (_REF numbers
+    each), and the next one of each to serve. A large recording has many: kept small."""
 
-    refs: tuple[array[int], array[int]] = field(default_factory=lambda: (array("q"), array("q")))
-    next: list[int] = field(default_factory=lambda: [0, 0])
+    __slots__ = ("json", "json_next", "xml", "xml_next")
+
+    def __init__(self) -> None:
+        self.json: array[int] | None = None
+        self.xml: array[int] | None = None
+        self.json_next = self.xml_next = 0
+
+    def refs(self, fmt: int) -> array[int] | None:
+        return self.xml if fmt == _XML else self.json
+
+    def add(self, fmt: int, ref: tuple[int, ...]) -> None:
+        refs = self.refs(fmt)
+        if refs is None:
+            refs = array("q")
+            if fmt == _XML:
+                self.xml = refs
+            else:
+                self.json = refs
+        refs.extend(ref)
+
+    def take(self, fmt: int) -> int:
+        """The exchange to serve next (the caller holds the lock): each in turn, then the last one again."""
+        refs = self.refs(fmt)
+        count = len(refs) // _REF if refs is not None else 0
+        i = self.xml_next if fmt == _XML else self.json_next
+        if i + 1 < count:
+            if fmt == _XML:
+                self.xml_next = i + 1
+            else:
+                self.json_next = i + 1
+        return i
 
 
-@dataclass
 class _Listing:
     """One list: a job asked with the same other parameters, page by page."""
 
-    pages: dict[int, _Slot] = field(default_factory=dict)
-    ends: dict[int, tuple[dict[str, Any], str] | None] = field(default_factory=dict)  # Format -> last page
+    __slots__ = ("ends", "pages")
+
+    def __init__(self) -> None:
+        self.pages: dict[int, _Slot] = {}
+        self.ends: dict[int, tuple[dict[str, Any], str] | None] | None = None  # Format -> its last page, once seen
 
 
 @dataclass(frozen=True)
@@ -120,16 +151,22 @@ class Summary:
     other: int = 0  # exchanges of operations the emulator does not serve
     unusable: int = 0  # exchanges no request can match (no job, a page that is no number)
     unfinished: int = 0  # a last line cut short (a recording still being written, or cut off)
-    jobs: set[str] = field(default_factory=set)
+    jobs: int = 0
 
     def __str__(self) -> str:
-        text = (f"{self.exchanges:,} exchange{'s' * (self.exchanges != 1)} of {len(self.jobs):,} "
-                f"job{'s' * (len(self.jobs) != 1)} from {self.files:,} recording{'s' * (self.files != 1)}")
-        skipped = [f"{n:,} {what}" for n, what in (
-            (self.documents, "plain documents"), (self.other, "exchanges of other operations"),
-            (self.unusable, "exchanges without a job or page a request could ask for"),
-            (self.unfinished, "unfinished last lines")) if n]
+        text = (f"{_count(self.exchanges, 'exchange', 'exchanges')} of {_count(self.jobs, 'job', 'jobs')} "
+                f"from {_count(self.files, 'recording', 'recordings')}")
+        skipped = [_count(n, one, many) for n, one, many in (
+            (self.documents, "plain document", "plain documents"),
+            (self.other, "exchange of another operation", "exchanges of other operations"),
+            (self.unusable, "exchange no request can match (no job, or no page number)",
+             "exchanges no request can match (no job, or no page number)"),
+            (self.unfinished, "unfinished last line", "unfinished last lines")) if n]
         return text + (f" (passed over: {', '.join(skipped)})" if skipped else "")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 class _Bad(Exception):
@@ -182,15 +219,22 @@ class Replay:
         self.files = files  # shared by every operation's Replay
         self.retry_header = retry_header
         self.listings: dict[str, dict[Key, _Listing]] = {}
+        self._keys: dict[Key, Key] = {}  # one tuple for each set of other parameters, however many lists share it
         self.exchanges = 0
         self._lock = threading.Lock()
 
     def add(self, job: str, page: int, rest: Key, xml: bool, ref: tuple[int, ...]) -> None:
-        listing = self.listings.setdefault(job, {}).setdefault(rest, _Listing())
+        rest = self._keys.setdefault(rest, rest)
+        lists = self.listings.get(job)
+        if lists is None:
+            lists = self.listings[job] = {}
+        listing = lists.get(rest)
+        if listing is None:
+            listing = lists[rest] = _Listing()
         slot = listing.pages.get(page)
         if slot is None:
             slot = listing.pages[page] = _Slot()
-        slot.refs[_XML if xml else _JSON].extend(ref)
+        slot.add(_XML if xml else _JSON, ref)
         self.exchanges += 1
 
     def knows(self, job: str) -> bool:
@@ -203,7 +247,7 @@ class Replay:
         _, page, rest = canonical(self.op, params)
         lists = self.listings.get(job)
         if lists is None:
-            return Miss(f"no exchange of job {job!r} is recorded")
+            return Miss(f"no job {job!r}")
         listing = lists.get(rest)
         if listing is None:
             return Miss(_recorded_for(job, rest, list(lists)))
@@ -212,12 +256,11 @@ class Replay:
         wanted = _XML if xml else _JSON
         slot = listing.pages.get(page)
         if slot is not None:
-            fmt = wanted if slot.refs[wanted] else 1 - wanted
-            refs = slot.refs[fmt]
+            fmt = wanted if slot.refs(wanted) is not None else 1 - wanted
+            refs = slot.refs(fmt)
+            assert refs is not None  # a slot holds at least one exchange
             with self._lock:
-                i = slot.next[fmt]
-                if (i + 1) * _REF < len(refs):
-                    slot.next[fmt] = i + 1
+                i = slot.take(fmt)
             return self._recorded(refs[i * _REF:(i + 1) * _REF])
         last = max(listing.pages)
         if page > last:
@@ -238,12 +281,12 @@ class Replay:
         """The last recorded page of a list recorded to its end, and where it was recorded; None when the list
         was not recorded to its end (or its last page got no readable answer)."""
         with self._lock:
-            if wanted in listing.ends:
+            if listing.ends is not None and wanted in listing.ends:
                 return listing.ends[wanted]
         found: tuple[dict[str, Any], str] | None = None
         slot = listing.pages[last]
         for fmt in (wanted, 1 - wanted):
-            refs = slot.refs[fmt]
+            refs = slot.refs(fmt) or array("q")
             for i in reversed(range(len(refs) // _REF)):
                 answer = self._recorded(refs[i * _REF:(i + 1) * _REF])
                 if isinstance(answer, Recorded) and answer.status == 200:
@@ -255,6 +298,8 @@ class Replay:
                 continue
             break
         with self._lock:
+            if listing.ends is None:
+                listing.ends = {}
             listing.ends[wanted] = found
         return found
 
@@ -359,6 +404,7 @@ def index(api: Api, data: DataFiles) -> Replays:
                         problems.append(f"{path}:{no}: {exc}")
                     else:
                         more += 1
+    summary.jobs = sum(len(r.listings) for r in replays.values())
     if problems:
         tail = [f"... and {more:,} more"] if more else []
         raise EmulatorConfigError("unreadable recordings:\n  " + "\n  ".join(problems + tail))
@@ -436,7 +482,6 @@ def _index_line(replays: dict[str, Replay], summary: Summary, raw: bytes | None,
         return
     replay.add(job, page, rest, params.get("Format", "").upper() == "XML", ref)
     summary.exchanges += 1
-    summary.jobs.add(job)
 
 
 def _response(response: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:
