@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import tracemalloc
 from pathlib import Path
@@ -23,10 +24,12 @@ import yaml
 from dts_precheck.client import DtsClient
 from dts_precheck.errors import InvalidJobIdError
 from emulator_process import KEY_ID, KEY_SECRET, mock_server
+from hypothesis import given
+from hypothesis import strategies as st
 from recorder import RecordingTransport
-from test_emulator_data import SMALL_SPEC
+from test_emulator_data import SMALL_SPEC, _small_spec
 
-from generator.emulator import Emulator, EmulatorConfigError
+from generator.emulator import Emulator, EmulatorConfigError, load_api
 from generator.emulator import replay as replay_module
 from generator.emulator.client import Answer, Caller
 from generator.emulator.data import find_data
@@ -180,6 +183,52 @@ def test_answers_recorded_for_one_request_are_served_in_order_then_the_last_agai
         seen = [call(server, {"DtsJobId": "job-7", "JobCode": "01"}).json()["State"] for _ in range(5)]
         assert seen == [*states, "Finished", "Finished"]
         assert [r["replayed"] for r in server.records] == [f"{rec}:{n}" for n in (1, 2, 3, 3, 3)]
+
+
+@given(recorded=st.integers(1, 6), asked=st.integers(1, 12))
+def test_the_nth_request_gets_the_nth_recorded_answer_or_the_last_property(recorded: int, asked: int) -> None:
+    folder = tempfile.mkdtemp()
+    try:
+        rec = write(Path(folder) / "r.jsonl", *[exchange(doc=json.dumps({"ErrorItem": n})) for n in range(recorded)])
+        replay = replay_module.index(load_api(), find_data(rec)).by_action[ACTION]
+        served = []
+        for _ in range(asked):
+            answer = replay.answer("job-7", {"JobCode": "01"}, xml=False)
+            assert isinstance(answer, replay_module.Recorded)
+            served.append(json.loads(answer.body)["ErrorItem"])
+    finally:
+        shutil.rmtree(folder)
+    assert served == [min(i, recorded - 1) for i in range(asked)]
+
+
+@given(total=st.integers(0, 90), size=st.integers(1, 30), recorded=st.integers(1, 8), past=st.integers(1, 3),
+       has_total=st.booleans())
+def test_a_page_past_the_recorded_ones_is_empty_only_when_they_reach_the_end_property(
+        total: int, size: int, recorded: int, past: int, has_total: bool) -> None:
+    def page(n: int) -> dict[str, Any]:
+        count = max(0, min(size, total - (n - 1) * size))
+        doc = {"JobId": "job-7", "PageNumber": n, "PageRecordCount": size,
+               "JobProgress": [{"Id": str((n - 1) * size + i + 1)} for i in range(count)]}
+        return doc | ({"TotalRecordCount": total} if has_total else {})
+
+    folder = tempfile.mkdtemp()
+    try:
+        rec = write(Path(folder) / "r.jsonl", *[exchange({"PageNo": str(n), "PageSize": str(size)}, page(n))
+                                                  for n in range(1, recorded + 1)])
+        replay = replay_module.index(load_api(), find_data(rec)).by_action[ACTION]
+        asked = recorded + past
+        answer = replay.answer("job-7", {"JobCode": "01", "PageNo": str(asked), "PageSize": str(size)}, xml=False)
+    finally:
+        shutil.rmtree(folder)
+    # the recorded pages reach the end: they hold every item, and (with no total) the last one shows it is short
+    last_count = max(0, min(size, total - (recorded - 1) * size))
+    reaches_end = recorded * size >= total and (has_total or last_count < size)
+    if reaches_end:
+        assert isinstance(answer, replay_module.EmptyPage)
+        assert answer.doc["JobProgress"] == [] and answer.doc["PageNumber"] == asked
+        assert answer.doc.get("TotalRecordCount") == (total if has_total else None)
+    else:
+        assert isinstance(answer, replay_module.Miss) and "do not reach the end of the list" in answer.reason
 
 
 def test_concurrent_requests_get_each_recorded_answer_once_before_the_last_repeats(tmp_path: Path) -> None:
@@ -339,6 +388,9 @@ def test_replay_is_generic_another_apis_recording(tmp_path: Path) -> None:
             assert pages[1].headers["content-type"] == "application/json;charset=utf-8"  # none recorded: told by the body
             assert pages[2].json()["Books"] == [] and pages[2].json()["Count"] == 3
             assert c.request({"Shelf": "s2"}).json()["Code"] == "Invalid"  # no unknown_job code: invalid parameter
+    with Emulator(spec=_small_spec(tmp_path, "s1"), data=rec) as server:  # an optional job parameter's default
+        with Caller(server.url, "GetShelf", "2040-01-01", server.access_key_id, server.access_key_secret) as c:
+            assert c.request({"Size": 2}).json()["Books"] == [{"Title": "a"}, {"Title": "b"}]
 
 
 # ---------------------------------------------------------------- what is refused, what is passed over

@@ -177,27 +177,23 @@ Key = tuple[tuple[str, str], ...]  # the operation's other parameters, canonical
 
 
 def canonical(op: OperationApi, params: Mapping[str, str]) -> tuple[str | None, int | None, Key]:
-    """A request as replay compares requests: (job, page, the operation's other parameters). The job is the
-    text sent (or the spec's default), exactly; the other parameters are texts, one left out as its default,
-    integers and booleans in one spelling. The page is None when it is not a whole number."""
+    """A request as replay compares requests: (job, page, the operation's other parameters). The job is what
+    the engine takes (the text sent, else the spec's default), exactly; the other parameters are texts, one
+    left out as its default, integers and booleans in one spelling. The page is None when it is no number."""
     job_param, page_param = op.cfg.job_param, op.pagination.page_param
-    job: str | None = None
+    job = params.get(job_param) or None
+    if job is None and job_param in op.params and op.params[job_param].default is not None:
+        job = str(op.params[job_param].default)
     page: int | None = op.pagination.first_page
     rest: list[tuple[str, str]] = []
     for p in op.op.parameters:
+        if p.wire == job_param:
+            continue
         text = params.get(p.wire)
         if text is None or text == "":
             if p.default is None:
-                if p.wire == job_param:
-                    job = None
                 continue
             text = ("true" if p.default else "false") if isinstance(p.default, bool) else str(p.default)
-            if p.wire == job_param:
-                job = text
-                continue
-        elif p.wire == job_param:
-            job = text
-            continue
         kind = p.prop.json_type if isinstance(p.prop, ScalarProperty) else None
         if kind == "integer" and _INTEGER.match(text.strip()):
             text = str(int(text))
