@@ -515,3 +515,17 @@ def test_a_large_recording_is_indexed_in_memory_bounded_by_a_line_not_the_file(t
     with Emulator(data=rec) as server:  # and the offsets find each exchange again
         assert call(server, {"DtsJobId": "job-137", "JobCode": "01"}).json()["JobId"] == "job-137"
 
+
+
+@given(st.sets(st.integers(1, 60), min_size=1))
+def test_recorded_pages_are_told_as_ranges_property(pages: set[int]) -> None:
+    told = replay_module._pages(dict.fromkeys(pages))
+    head, _, more = told.partition(", and ")
+    runs = head.split(" ", 1)[1].split(", ")
+    named: set[int] = set()
+    for run in runs:
+        first, _, last = run.partition("-")
+        named.update(range(int(first), int(last or first) + 1))
+    assert min(pages) in named <= pages and all(n - 1 not in pages or n - 1 in named for n in named)  # whole runs
+    hidden = int(more.split()[0].replace(",", "")) if more else 0
+    assert len(runs) == min(10, len(runs) + hidden) and (named == pages) == (hidden == 0)

@@ -580,7 +580,8 @@ def _pages(pages: Mapping[int, Any]) -> str:
         runs.append(str(start) if start == prev else f"{start}-{prev}")
         if n is not None:
             start = prev = n
-    return ("page " if len(numbers) == 1 else "pages ") + ", ".join(runs)
+    shown = ", ".join(runs[:10]) + (f", and {len(runs) - 10:,} more runs" if len(runs) > 10 else "")
+    return ("page " if len(numbers) == 1 else "pages ") + shown
 
 
 def _recorded_for(job: str, rest: Key, recorded: list[Key]) -> str:
