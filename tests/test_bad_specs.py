@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 from other_api import OTHER_SPEC
 
 from generator import SpecError, generate
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _spec(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:

@@ -9,10 +9,10 @@ import shlex
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from generator.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "dts-precheck.yaml"
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 

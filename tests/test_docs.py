@@ -35,11 +35,11 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 from emulator_process import CREDENTIALS, mock_server
 
 from generator.pipeline import generate
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\S*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 MERGE = re.compile(r"<!--\s*spec:\s*merge into\s+(\S+)\s*-->\s*$")

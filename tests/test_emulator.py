@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,7 +25,6 @@ from generator.emulator.api import load_api
 from generator.emulator.client import Answer, Caller
 from generator.runtime import _credentials, _signing, _xml
 
-ROOT = Path(__file__).resolve().parent.parent
 ACTION = "DescribePreCheckStatus"
 VERSION = "2020-01-01"
 BASE = {"DtsJobId": "job-1", "JobCode": "01"}

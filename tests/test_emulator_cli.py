@@ -10,15 +10,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO
 
 import pytest
+from conftest import ROOT
 
 from generator.emulator import DEFAULT_KEY_ID, DEFAULT_KEY_SECRET
 from generator.emulator.client import Caller
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _lines(stream: IO[str], out: queue.Queue[str]) -> None:

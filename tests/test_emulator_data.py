@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 
 from generator.emulator import Emulator, EmulatorConfigError
 from generator.emulator.client import Answer, Caller
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ACTION, VERSION = "DescribePreCheckStatus", "2020-01-01"
 

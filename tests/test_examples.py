@@ -13,12 +13,12 @@ import json
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dts_precheck as d
 import pytest
 import yaml
+from conftest import ROOT
 from dts_precheck import _spec, _xml, validators
 from dts_precheck.client import DtsClient
 from emulator_process import CREDENTIALS, mock_server
@@ -26,7 +26,6 @@ from emulator_process import CREDENTIALS, mock_server
 from generator.cli import main
 from generator.emulator.xml_writer import dict_to_xml
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "spec" / "examples"
 INDEX: dict[str, dict[str, Any]] = yaml.safe_load((EXAMPLES / "index.yaml").read_text(encoding="utf-8"))
 SPEC: dict[str, Any] = yaml.safe_load((ROOT / "spec" / "dts-precheck.yaml").read_text(encoding="utf-8"))

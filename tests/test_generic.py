@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 from hypothesis import given
 from hypothesis import strategies as st
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_other_api_parses_and_round_trips(other_pkg: ModuleType) -> None:

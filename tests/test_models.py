@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import dts_precheck as d
 import pytest
+from conftest import ROOT
 from dts_precheck import strategies as gen
 from dts_precheck import validators
 from hypothesis import given
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 
 

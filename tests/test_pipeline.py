@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import ROOT
+
 from generator import __version__, generate
 from generator.load import load
 from generator.render import OPTIONAL_MODULES
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -8,12 +8,12 @@ from typing import Any
 
 import jsonschema
 import yaml
+from conftest import ROOT
 from openapi_spec_validator import validate
 
 from generator.check import check_extensions, check_refs
 from generator.load import bundle, load
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "spec" / "examples"
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 from dts_precheck import _spec
 from emulator_process import CREDENTIALS, mock_server
 from other_api import OTHER_SPEC
@@ -30,7 +31,6 @@ from generator.cli import main
 from generator.errors import SpecError
 from generator.pipeline import compile_spec, generate
 
-ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "dts-precheck.yaml"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ERROR = ROOT / "spec" / "examples" / "error-throttling.json"
 

@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from conftest import ROOT
 
 from generator import generate
 from generator.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ACTION = "DescribePreCheckStatus"
 VALID = {"DtsJobId": "dtsj2b", "JobCode": "01"}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +21,6 @@ from generator import generate
 from generator.cli import main
 from generator.commands.validate import aggregate, suggest
 
-ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "dts-precheck.yaml"
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ACTION = "DescribePreCheckStatus"

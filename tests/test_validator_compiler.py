@@ -20,6 +20,7 @@ from typing import Any
 
 import hypothesis.strategies as st
 import pytest
+from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -29,7 +30,6 @@ from generator.render.validator_compiler import InvalidSchema, UnsupportedKeywor
 from generator.render.validator_compiler import compile_validators as _compile
 from generator.runtime._values import INT_FORMATS
 
-ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "generated" / "dts_precheck" / "schemas" / "response.schema.json"
 VENV_BIN = Path(sys.executable).parent
 POLICY = {

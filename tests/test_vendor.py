@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT
 from emulator_process import KEY_ID, KEY_SECRET, mock_server
 
 from generator.cli import main
 from generator.commands import vendor
 from generator.pipeline import generate
 
-ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "dts-precheck.yaml"
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 
