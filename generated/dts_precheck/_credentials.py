@@ -150,6 +150,11 @@ class CredentialSource:
             *self._args, provider=self._provider, env_names=self._env_names, environ=self._environ
         )
 
+    @property
+    def cached(self) -> Credentials | None:
+        """The credentials resolved already, or None: then `get()` resolves them (a provider may do I/O)."""
+        return self._current
+
     def get(self) -> Credentials:
         current = self._current
         if current is not None:

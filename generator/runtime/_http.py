@@ -36,7 +36,7 @@ from ._errors import (
     seconds,
     shown,
 )
-from ._transport import CONNECT_TIMEOUT_S, MAX_RESPONSE_BYTES, READ_TIMEOUT_S, Headers, Response
+from ._transport import CONNECT_TIMEOUT_S, MAX_RESPONSE_BYTES, READ_TIMEOUT_S, Cancellation, Headers, Response
 
 __all__ = ["HttpTransport"]
 
@@ -211,7 +211,11 @@ class HttpTransport:
     ({"http": url, "https": url, "no": "host,suffix"}); HTTPS goes through a CONNECT tunnel.
     Asks for gzip and unpacks it, bounded by max_response_bytes like the body itself. Connect and read
     timeouts are separate, and every exchange is also bounded by the `budget_s` its caller has left.
+    An exchange given a `cancellation` stops when another thread cancels it (ThreadedTransport does so
+    when the task awaiting it is cancelled): its connection is closed, never pooled half-read.
     """
+
+    cancellable = True  # request() takes cancellation=
 
     def __init__(
         self,
@@ -267,12 +271,15 @@ class HttpTransport:
         body: bytes = b"",
         *,
         budget_s: float = math.inf,
+        cancellation: Cancellation | None = None,
     ) -> Response:
         """One HTTP exchange. Raises TransportError when no response arrives (RequestTimeoutError on
         timeouts, StaleConnectionError when a kept-alive connection was found closed before any answer:
         the idle connections to that host are dropped, so a resend goes on a new one); any HTTP status is
         a Response. Host and Accept-Encoding: gzip are added unless `headers` has them. A method, URL or
-        header that HTTP cannot carry is a ValueError, before anything is sent."""
+        header that HTTP cannot carry is a ValueError, before anything is sent. `cancellation.cancel()`
+        from another thread ends the exchange with TransportError (a connect under way ends within the
+        connect timeout)."""
         if self._closed:
             raise TransportError("the transport is closed")
         deadline = time.monotonic() + budget_s
@@ -293,7 +300,7 @@ class HttpTransport:
             send["Proxy-Authorization"] = route.proxy_auth  # plain HTTP via a proxy: credentials per request
         _check_head(method, target, send)
         conn, reused = self._checkout(route)
-        return self._exchange(conn, reused, route, method, target, send, body, deadline)
+        return self._exchange(conn, reused, route, method, target, send, body, deadline, cancellation)
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -412,12 +419,34 @@ class HttpTransport:
         headers: dict[str, str],
         body: bytes,
         deadline: float,
+        cancellation: Cancellation | None,
+    ) -> Response:
+        try:
+            return self._exchange_on(conn, reused, route, method, target, headers, body, deadline, cancellation)
+        except Exception as exc:
+            if cancellation is not None and cancellation.detach():
+                raise TransportError(f"the exchange with {route.where} was cancelled") from exc
+            raise
+
+    def _exchange_on(
+        self,
+        conn: http.client.HTTPConnection,
+        reused: bool,
+        route: _Route,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        deadline: float,
+        cancellation: Cancellation | None,
     ) -> Response:
         answered = False
         try:
             sock: Any = conn.sock
             if sock is None:
                 sock = self._connect(conn, route, deadline)
+            if cancellation is not None and not cancellation.attach(sock.sock):
+                raise TransportError("cancelled before it was sent")
             sock.budget.deadline, sock.budget.limit_s = deadline, self.read_timeout_s
             conn.request(method, target, body=body or None, headers=headers)
             response = conn.getresponse()
@@ -432,7 +461,7 @@ class HttpTransport:
             raise RequestTimeoutError(what.format(route.where), "read") from exc
         except _DROPPED as exc:
             conn.close()
-            if reused and not answered:
+            if reused and not answered and not (cancellation is not None and cancellation.cancelled):
                 self._drop_idle(route)
                 raise StaleConnectionError(f"the kept-alive connection to {route.where} was closed by the "
                                            "server before any answer") from exc
@@ -446,8 +475,9 @@ class HttpTransport:
         except BaseException:
             conn.close()
             raise
-        if response.will_close:
-            conn.close()
+        cancelled = cancellation is not None and cancellation.detach()
+        if response.will_close or cancelled:
+            conn.close()  # a cancel that came while the answer was read left the socket shut down
         else:
             self._checkin(route, conn)
         encoding = (response.getheader("content-encoding") or "").strip().lower()
