@@ -5,7 +5,8 @@ A test module takes the `flavour` fixture (autouse, parametrised over FLAVOURS) 
 `OnLoop`, which runs each of its coroutines to the end on its own event loop (asyncio.Runner: real
 asyncio.sleep, the real worker threads, real cancellation) and hands back the result, so one test body
 checks both clients. A blocking `sleep=` given to make() (a FakeClock's) becomes an async function that
-does the same, as a test of the async client would write it.
+does the same, as a test of the async client would write it. An AsyncTransport given to make() is bound to
+the view's loop: the view closes it, on that loop, when it closes.
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ def make(client_module: Any, flavour: str | None = None, **kw: Any) -> Any:
     sleep = kw.get("sleep")
     if sleep is not None and not inspect.iscoroutinefunction(sleep):
         kw["sleep"] = _async_sleep(sleep)
-    return OnLoop(getattr(client_module, "Async" + sync_name)(**kw))
+    view = OnLoop(getattr(client_module, "Async" + sync_name)(**kw))
+    transport = kw.get("transport")
+    if inspect.iscoroutinefunction(getattr(transport, "close", None)):
+        view.closing.append(transport)
+    return view
 
 
 def _async_sleep(blocking: Any) -> Any:
@@ -56,6 +61,7 @@ class OnLoop:
 
     def __init__(self, client: Any) -> None:
         self.client = client
+        self.closing: list[Any] = []  # more to close on this loop (an AsyncTransport bound to it)
         self._runner: asyncio.Runner | None = None
 
     def run(self, coroutine: Any) -> Any:
@@ -95,6 +101,8 @@ class OnLoop:
     def close(self) -> None:
         try:
             self.run(self.client.close())
+            while self.closing:
+                self.run(self.closing.pop().close())
         finally:
             if self._runner is not None:
                 self._runner.close()
