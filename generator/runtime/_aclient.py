@@ -105,7 +105,9 @@ class AsyncBaseClient(ClientCore):
         await self.close()
 
     async def close(self) -> None:
-        """Release the client's connections (and its worker threads); a transport you passed is yours."""
+        """Release the client's connections (and its worker threads); calls are refused afterwards. A
+        transport you passed is yours."""
+        self._closed = True
         if self._owns_transport:
             await self._transport.close()
 

@@ -229,6 +229,7 @@ class ClientCore:
         }
         self._log: logging.Logger | None = None
         self._on_exchange: Callable[[Exchange], object] | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         # Never the credentials: only where requests go and how they are signed.
@@ -256,6 +257,8 @@ class ClientCore:
 
     def _call(self, action: str, params: dict[str, str], decode: Callable[[Any], T]) -> Generator[Effect, Any, T]:
         """One call: signed sends, retries, the answer read; its driver carries out the effects."""
+        if self._closed:
+            raise TransportError("the client is closed")
         op = self._operations[action]
         log = self._logger()
         what = f"{self._config.product} {action}"
@@ -438,6 +441,8 @@ class BaseClient(ClientCore):
         self.close()
 
     def close(self) -> None:
+        """Release the client's connections; calls are refused afterwards. A transport you passed is yours."""
+        self._closed = True
         if self._owns_transport:
             self._transport.close()
 
