@@ -244,6 +244,65 @@ def test_a_threaded_transport_checks_what_it_is_given() -> None:
         ThreadedTransport(object())  # type: ignore[arg-type]
 
 
+def test_a_call_cancelled_while_it_waits_for_a_thread_is_never_sent() -> None:
+    with scripted(lambda r: Reply(200, SAMPLE, delay_s=0.5)) as server:
+        async def scenario() -> None:
+            async with aclient(server.url, transport=one_worker(), retry=1) as c:
+                await call(c, "first")  # the credentials resolved: the next two queue in the order they start
+                occupying = asyncio.create_task(call(c, "a"))
+                waiting = asyncio.create_task(call(c, "b"))
+                await asyncio.sleep(0.1)
+                waiting.cancel()
+                assert (await occupying).state == "Finished"
+                with pytest.raises(asyncio.CancelledError):
+                    await waiting
+                assert (await call(c, "c")).state == "Finished"  # after the cancelled job, taken and dropped
+
+        asyncio.run(scenario())
+        assert [r.params["DtsJobId"] for r in server.requests] == ["first", "a", "c"]
+
+
+def test_closing_fails_the_calls_still_waiting_for_a_thread() -> None:
+    with scripted(lambda r: Reply(200, SAMPLE, delay_s=0.3)) as server:
+        async def scenario() -> None:
+            transport = one_worker()
+            async with aclient(server.url, transport=transport, retry=1) as c:
+                await call(c, "first")
+                occupying = asyncio.create_task(call(c, "a"))
+                waiting = asyncio.create_task(call(c, "b"))
+                await asyncio.sleep(0.1)
+                await transport.close()
+                with pytest.raises(errors.TransportError, match="the transport is closed"):
+                    await waiting
+                assert (await occupying).state == "Finished"  # the exchange in flight ends
+                with pytest.raises(errors.TransportError, match="the transport is closed"):
+                    await call(c, "c")
+
+        asyncio.run(scenario())
+        assert [r.params["DtsJobId"] for r in server.requests] == ["first", "a"]
+
+
+def test_the_threads_of_a_transport_never_closed_stop_when_it_is_collected() -> None:
+    import gc
+
+    def exchange_threads() -> int:
+        return sum(t.name.startswith("http-exchange-") for t in threading.enumerate())
+
+    before = exchange_threads()
+    with scripted(lambda r: Reply(200, SAMPLE)) as server:
+        async def scenario() -> None:
+            transport = ThreadedTransport(HttpTransport(), max_workers=3)
+            await asyncio.gather(*(transport.request("POST", server.url + "/", {}, b"", budget_s=5) for _ in range(3)))
+            assert exchange_threads() == before + 3
+
+        asyncio.run(scenario())
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while exchange_threads() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert exchange_threads() == before
+
+
 def test_a_credentials_provider_runs_off_the_event_loop() -> None:
     where: list[str] = []
 

@@ -16,12 +16,9 @@ import _thread
 import math
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from ._errors import RequestValidationError, TransportError, shown
-
-if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = [
     "CONNECT_TIMEOUT_S", "MAX_RESPONSE_BYTES", "READ_TIMEOUT_S", "AsyncTransport", "Cancellation", "Headers",
@@ -169,14 +166,17 @@ class ThreadedTransport:
     """An AsyncTransport that runs a blocking Transport's exchanges in a bounded pool of worker threads
     (the async client's default: HttpTransport's http.client exchange, so HTTP is written once).
 
-    At most `max_workers` exchanges are in flight; more wait for a thread, their budgets running. A
-    cancelled request stops at once; with HttpTransport the exchange in its thread is stopped too (its
+    At most `max_workers` exchanges are in flight; more wait for a thread, their budgets running. Threads
+    start as the exchanges in flight need them, up to max_workers, and stay until close() (or until the
+    transport is garbage collected). A cancelled request stops at once and, if it still waits for a
+    thread, is never sent; with HttpTransport an exchange under way in its thread is stopped too (its
     connection closed, never pooled half-read), with another Transport it runs on in its thread until it
-    ends, bounded by its budget. `close()` closes the wrapped transport when `close_transport` is true.
+    ends, bounded by its budget. `close()` fails the exchanges still waiting for a thread, lets the ones in
+    flight end, and closes the wrapped transport when `close_transport` is true.
     """
 
     def __init__(self, transport: Transport, *, max_workers: int = 16, close_transport: bool = True) -> None:
-        if not isinstance(transport, Transport):
+        if not isinstance(transport, Transport) or _is_coroutine_function(getattr(transport, "request", None)):
             raise RequestValidationError("transport", "must have request(method, url, headers, body, *, budget_s) "
                                                       f"and close() (the Transport protocol), not {shown(transport)}")
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
@@ -185,7 +185,10 @@ class ThreadedTransport:
         self.max_workers = max_workers
         self._close_transport = close_transport
         self._cancellable = bool(getattr(type(transport), "cancellable", False))
-        self._pool: ThreadPoolExecutor | None = None  # made on the first request
+        self._lock = _thread.allocate_lock()
+        self._workers: _Workers | None = None  # made with the first thread
+        self._inbox: _Inbox | None = None
+        self._in_flight = 0
         self._closed = False
 
     def __repr__(self) -> str:
@@ -195,39 +198,141 @@ class ThreadedTransport:
                       budget_s: float = math.inf) -> Response:
         import asyncio
 
-        if self._closed:
-            raise TransportError("the transport is closed")
+        loop = asyncio.get_running_loop()
         deadline = time.monotonic() + budget_s  # the wait for a thread counts against the budget
-        cancellation = Cancellation() if self._cancellable else None
-        pending = asyncio.get_running_loop().run_in_executor(
-            self._executor(), self._exchange, method, url, headers, body, deadline, cancellation)
+        cancellation = Cancellation()
+        outcome: asyncio.Future[Response] = loop.create_future()
+        inbox = self._inbox
+        if inbox is None or inbox.loop is not loop:
+            inbox = self._inbox = _Inbox(loop)
+        with self._lock:
+            if self._closed:
+                raise TransportError("the transport is closed")
+            self._in_flight += 1
+            workers = self._workers
+            if workers is None:
+                workers = self._workers = _Workers(self)
+            if self._in_flight > workers.started < self.max_workers:
+                workers.start()
+        workers.jobs.put((self, inbox, outcome, method, url, headers, body, deadline, cancellation))
         try:
-            return await pending
+            return await outcome
         except asyncio.CancelledError:
-            if cancellation is not None:
-                cancellation.cancel()
+            cancellation.cancel()
             raise
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     def _exchange(self, method: str, url: str, headers: Mapping[str, str], body: bytes, deadline: float,
-                  cancellation: Cancellation | None) -> Response:
+                  cancellation: Cancellation) -> Response:
+        """In a worker thread."""
+        if self._closed:
+            raise TransportError("the transport is closed")
+        if cancellation.cancelled:
+            raise TransportError("cancelled before it was sent")
         budget = deadline - time.monotonic()
-        if cancellation is None:
+        if not self._cancellable:
             return self.transport.request(method, url, headers, body, budget_s=budget)
         return self.transport.request(method, url, headers, body, budget_s=budget,  # type: ignore[call-arg]
                                       cancellation=cancellation)
 
-    def _executor(self) -> ThreadPoolExecutor:
-        pool = self._pool
-        if pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="http-exchange")
-        return pool
-
     async def close(self) -> None:
-        """Refuse new requests, drop the queued ones; exchanges in flight end within their budgets."""
-        self._closed = True
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        """Refuse new requests; the ones waiting for a thread fail with TransportError, the ones in flight
+        end within their budgets; then the threads stop."""
+        with self._lock:
+            self._closed = True
+            workers = self._workers
+        if workers is not None:
+            workers.stop()
         if self._close_transport:
             self.transport.close()
+
+
+class _Workers:
+    """The worker threads of one ThreadedTransport and the queue they take jobs from. The threads hold
+    no reference to the transport between jobs: when it is collected unclosed, they are told to stop."""
+
+    def __init__(self, owner: ThreadedTransport) -> None:
+        import queue
+        import weakref
+
+        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.started = 0
+        self._count = [0]  # what stop() reads: the threads started
+        self.stop = weakref.finalize(owner, _stop, self.jobs, self._count)
+
+    def start(self) -> None:
+        import threading
+
+        self.started += 1
+        self._count[0] = self.started
+        # Daemon threads: a client never closed must not keep the interpreter from exiting.
+        threading.Thread(target=_work, args=(self.jobs,), name=f"http-exchange-{self.started}", daemon=True).start()
+
+
+def _stop(jobs: Any, count: list[int]) -> None:
+    for _ in range(count[0]):
+        jobs.put(None)  # behind every waiting job: each thread takes one, then stops
+
+
+def _work(jobs: Any) -> None:
+    """A worker thread: takes jobs until it is told to stop (None)."""
+    while (job := jobs.get()) is not None:
+        owner, inbox, outcome, *exchange = job
+        try:
+            result: Any = owner._exchange(*exchange)
+            failed = False
+        except BaseException as exc:
+            result, failed = exc, True
+        del job, owner
+        inbox.post(outcome, result, failed)
+
+
+class _Inbox:
+    """Outcomes of the worker threads for one event loop: the loop is woken once for all that arrived
+    since it last looked, not once each (fewer wake-ups when many exchanges end together)."""
+
+    __slots__ = ("_lock", "_pending", "_scheduled", "loop")
+
+    def __init__(self, loop: Any) -> None:
+        import collections
+
+        self.loop = loop
+        self._lock = _thread.allocate_lock()
+        self._pending: collections.deque[tuple[Any, Any, bool]] = collections.deque()
+        self._scheduled = False
+
+    def post(self, outcome: Any, result: Any, failed: bool) -> None:  # in a worker thread
+        self._pending.append((outcome, result, failed))
+        with self._lock:
+            if self._scheduled:
+                return
+            self._scheduled = True
+        with _suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome any more
+            self.loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:  # on the loop
+        with self._lock:
+            self._scheduled = False
+        pending = self._pending
+        while pending:
+            outcome, result, failed = pending.popleft()
+            if outcome.done():  # the awaiting task was cancelled
+                continue
+            if failed:
+                outcome.set_exception(result)
+            else:
+                outcome.set_result(result)
+
+
+def _suppress(*errors: type[BaseException]) -> Any:
+    import contextlib
+
+    return contextlib.suppress(*errors)
+
+
+def _is_coroutine_function(function: object) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(function)
