@@ -132,7 +132,8 @@ def test_200_concurrent_calls_on_one_event_loop_against_the_emulator() -> None:
     async def scenario(server: Emulator) -> tuple[list[Any], int]:
         async with AsyncDtsClient(endpoint=server.url, access_key_id=server.access_key_id,
                                   access_key_secret=server.access_key_secret, retry=1) as c:
-            results = await asyncio.gather(*(call(c, f"job-{i % 7}") for i in range(200)), return_exceptions=True)
+            everything = asyncio.gather(*(call(c, f"job-{i % 7}") for i in range(200)), return_exceptions=True)
+            results = await asyncio.wait_for(everything, 60)  # a call left waiting fails here, not by hanging
             opened = c._transport.transport.connections_opened
         return results, opened
 
