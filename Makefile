@@ -40,7 +40,8 @@ bench: $(BENCH_STAMP) ## benchmarks, side by side with the alternatives, as rati
 	$(PY) bench/run.py
 
 fuzz: $(STAMP) ## the property suite with thousands of examples each (profile `deep`)
-	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -n 2 tests/test_properties.py tests/test_models.py tests/test_validator_compiler.py tests/test_core_signing.py tests/test_core_xml.py
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -n 2 tests/test_contract.py tests/test_corpus.py tests/test_pydantic_flavour.py tests/test_names.py \
+		tests/test_properties.py tests/test_models.py tests/test_validator_compiler.py tests/test_core_signing.py tests/test_core_xml.py
 
 mutation: $(STAMP) ## plant deliberate bugs; every one must be caught by a test
 	$(PY) tools/mutation.py

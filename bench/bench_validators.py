@@ -2,7 +2,7 @@
 
     python bench/bench_validators.py [DOCUMENT] [SCHEMA] [--lenient JSON]
 
-Compiles SCHEMA (default: the bundled response schema) with generator.validator_compiler, loads it from a
+Compiles SCHEMA (default: the bundled response schema) with generator.render.validator_compiler, loads it from a
 temporary file and times `validate` (lenient and strict) against jsonschema's Draft202012Validator
 (`list(iter_errors(...))`, i.e. every error, as ours reports) and fastjsonschema (first error only), on
 DOCUMENT (default: the spec's sample) and on a synthetic document where the largest array of objects in
@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.validator_compiler import compile_validators  # noqa: E402
+from generator.render.validator_compiler import compile_validators  # noqa: E402
 
 DEFAULT_SCHEMA = ROOT / "generated" / "dts_precheck" / "schemas" / "response.schema.json"
 DEFAULT_DOCUMENT = ROOT / "spec" / "examples" / "doc-sample.json"

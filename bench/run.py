@@ -10,8 +10,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Each module has main(); the order is the order of the report.
-SECTIONS = ["bench_generate", "bench_parse", "bench_validators", "bench_corpus", "bench_client", "bench_async",
-            "bench_server"]
+SECTIONS = ["bench_generate", "bench_parse", "bench_validators", "bench_corpus", "bench_recording", "bench_client",
+            "bench_async", "bench_server"]
 
 
 def main() -> int:

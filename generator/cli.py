@@ -6,11 +6,15 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
+from .defaults import UsageError, spec_path
+
+if TYPE_CHECKING:
+    from .commands import validate as traffic_types
 
 EPILOG = """\
 examples:
@@ -42,43 +46,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-SPEC_MAX_BYTES = 16 * 1024 * 1024  # a spec is text a person wrote; anything larger is a wrong path
-
-
 def _error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
 
 
-class UsageError(ValueError):
-    """An option that cannot be used as given; the message names it."""
-
-
-def spec_path(option: str | None) -> Path:
-    """The spec a command reads: --spec, checked to be a readable regular file of sane size (UsageError
-    otherwise: a device, FIFO or folder is refused before anything reads it), else the checkout's
-    (NoDefaultError outside it)."""
-    import stat
-
-    from .pipeline import command_default
-
-    if option is None:
-        return command_default("--spec")
-    path = Path(option)
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise UsageError(f"--spec {option}: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"--spec {option}: not a regular file")
-    if info.st_size > SPEC_MAX_BYTES:
-        raise UsageError(f"--spec {option}: {info.st_size:,} bytes, more than a spec can be ({SPEC_MAX_BYTES:,})")
-    return path
-
-
 def _generate(args: argparse.Namespace) -> int:
+    from .defaults import NoDefaultError, command_default
     from .errors import GeneratorBug, SpecError
-    from .pipeline import NoDefaultError, command_default, generate
+    from .pipeline import generate
 
     try:
         spec = spec_path(args.spec)
@@ -132,31 +108,49 @@ def _generate(args: argparse.Namespace) -> int:
 VALIDATE_EPILOG = """\
 inputs:
   FILE.json         one response or error body
-  FILE.jsonl        one document a line (findings carry the line)
+  FILE.jsonl        one document a line, or a recording (one exchange a line: the request's parameters and
+                    the response); findings carry the line. Any size: read a line at a time, a large file in
+                    parts checked side by side (--jobs)
   FILE.xml          a Format=XML response or error body (any other root element is an error)
-  FILE.har          the entries whose request is the operation (findings carry the entry index)
+  FILE.har          the entries whose request is an operation of the spec, streamed one at a time (findings
+                    carry the entry index); each entry's request parameters and response body are checked
   DIR               every file above under it, recursively
-  -                 standard input (JSON, JSON Lines or XML)
-  Inputs are UTF-8 (UTF-16/32 behind a byte order mark is read, with a warning); at most 256 MiB each.
-  A FIFO, device or socket is a finding, never read.
+  -                 standard input (JSON, JSON Lines or XML; JSON Lines streamed)
+  Inputs are UTF-8 (UTF-16/32 behind a byte order mark is read, with a warning); one document (a JSON or XML
+  file, a line, a HAR entry, a body) holds at most 256 MiB. A FIFO, device or socket is a finding, never read.
+
+requests (HAR entries, recordings): every parameter against the operation's (required, type, value set,
+  bounds); a parameter the operation does not declare is a warning (an error with --strict). Values of
+  secret parameters (AccessKeyId, Signature, SecurityToken, ...) are never shown.
 
 modes:
   lenient (default) unknown enum values, unknown fields, known type drift and repeated keys are warnings
   --strict          exactly the spec: all of those are errors
 
+what the traffic teaches the spec:
+  --report          one line a schema location instead of one a finding: `/Items/*/Total (response):
+                    warning: numeric string in 3,346 of 3,400 documents; first at day1.jsonl:17`
+  --suggest-spec    a unified diff against the spec (--spec, default: the checkout's) adding what the
+                    traffic shows it lacks: unknown values, undeclared fields and parameters with the types
+                    seen, required fields left out, drift the lenient policy does not take yet. Comments and
+                    layout are kept; nothing is written (apply it with `git apply` or `patch -p1`)
+
 exit codes: 0 no errors (warnings allowed); 1 some document has an error, some input could not be read, or
   a PATH held nothing to check (an empty folder, a HAR file with no entry of the API; --allow-empty allows
-  that); 2 usage error (bad option, no such package or action, no standard input)
+  that); 2 usage error (bad option, no such package or action, no standard input, a --spec that does not load)
 
 examples:
   %(prog)s captures/                          everything recorded under captures/
   %(prog)s --strict --format github traffic.jsonl   annotations in a GitHub workflow
   cat body.json | %(prog)s -                   one body from a pipe
+  %(prog)s --report recordings/               where the traffic departs from the spec, by location
+  %(prog)s --suggest-spec recordings/ > spec.patch && git apply spec.patch
 """
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from . import traffic
+    from .commands import validate as traffic
+    from .defaults import NoDefaultError
 
     try:
         package = traffic.find_package(args.package)
@@ -166,6 +160,14 @@ def _validate(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
+    if args.spec is not None and not args.suggest_spec:
+        return _error("--spec is read by --suggest-spec only")
+    spec = None
+    if args.suggest_spec:
+        try:
+            spec = spec_path(args.spec)
+        except (NoDefaultError, UsageError) as exc:
+            return _error(str(exc))
     missing_stdin = "-" in args.paths and sys.stdin is None
     if missing_stdin:
         print("error: no standard input to read", file=sys.stderr)
@@ -177,8 +179,30 @@ def _validate(args: argparse.Namespace) -> int:
     except LookupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    summary = traffic.report(reports, args.format, sys.stdout, colour=colour)
+    if spec is not None:
+        return _suggest(reports, spec, traffic.Package(package).spec_sha256)
+    summary = traffic.report(reports, args.format, sys.stdout, colour=colour, by_location=args.report)
     return 1 if summary["errors"] else 0
+
+
+def _suggest(reports: Iterable[traffic_types.FileReport], spec: Path, package_hash: str) -> int:
+    from .commands.validate.output import Summary, collect
+    from .commands.validate.suggest import SuggestError, suggest
+
+    counts, aggregate = collect(reports)
+    try:
+        found = suggest(aggregate, spec, package_hash)
+    except SuggestError as exc:
+        return _error(str(exc))
+    sys.stdout.write(found.diff)
+    for note in found.notes:
+        print(f"note: {note}", file=sys.stderr)
+    summary = Summary()
+    summary.counts = counts
+    changes = f"{len(found.changes)} changes proposed to {spec}" if found.changes else \
+        f"nothing to propose for {spec}"
+    print(f"{summary.line()}; {changes}", file=sys.stderr)
+    return 1 if counts["errors"] else 0
 
 
 def _mock_server(args: argparse.Namespace) -> int:
@@ -188,13 +212,13 @@ def _mock_server(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .status import run
+    from .commands.status import run
 
     return run(args)
 
 
 def _vendor(args: argparse.Namespace) -> int:
-    from .vendor import run
+    from .commands.vendor import run
 
     return run(args)
 
@@ -231,9 +255,10 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     v = sub.add_parser(
         "validate",
         help="check recorded responses against the spec",
-        description="Validate recorded traffic against the validators compiled from the spec. Reports every "
-        "problem of every document (JSON Pointer, what was expected, what was found, a hint), keeps going "
-        "past unreadable files, and sums up at the end.",
+        description="Validate recorded traffic against the validators compiled from the spec, and recorded "
+        "requests against the operation's parameters. Reports every problem of every document (JSON Pointer, "
+        "what was expected, what was found, a hint), keeps going past unreadable files, and sums up at the end; "
+        "or, with --report and --suggest-spec, what the traffic teaches the spec.",
         epilog=VALIDATE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -241,15 +266,25 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     v.add_argument("--strict", action="store_true", help="exactly the spec (default: lenient, for recordings)")
     v.add_argument("--format", choices=("text", "json", "github"), default="text",
                    help="text for people, json: one object a finding then a summary, github: annotations")
-    v.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
+    v.add_argument("--jobs", type=int, metavar="N", help="worker processes, across files and within a large JSON "
+                   "Lines file (default: all cores)")
     v.add_argument("--package", metavar="NAME", help="the generated package to validate with "
                    "(default: the one in generated/)")
     v.add_argument("--action", metavar="NAME", help="the operation whose responses the files hold (default: "
-                   "the spec's first); HAR entries and XML root elements name their own")
+                   "the spec's first); HAR entries, exchanges and XML root elements name their own")
     v.add_argument("--allow-empty", action="store_true",
                    help="a PATH with nothing to check is no error (default: it is, so a gate never passes "
                    "having checked nothing)")
     v.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    teach = v.add_mutually_exclusive_group()
+    teach.add_argument("--report", action="store_true",
+                       help="findings by schema location (how often, in how many documents, where first) "
+                       "instead of one by one")
+    teach.add_argument("--suggest-spec", action="store_true",
+                       help="print a unified diff against the spec adding what the traffic shows it lacks "
+                       "(nothing is written)")
+    v.add_argument("--spec", metavar="FILE", help="the spec --suggest-spec proposes changes to (default, in the "
+                   "toolkit's checkout: the one *.yaml in spec/)")
     v.set_defaults(func=_validate)
 
     from .emulator import cli as emulator_cli
@@ -264,7 +299,7 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     emulator_cli.add_arguments(m)
     m.set_defaults(func=_mock_server)
 
-    from . import status, vendor
+    from .commands import status, vendor
 
     st = sub.add_parser("status", help="show a job's subtask as a table; --watch it to the end",
                         description=status.DESCRIPTION, epilog=status.EPILOG,

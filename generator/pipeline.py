@@ -8,61 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import check
+from .defaults import ROOT, NoDefaultError, checkout, command_default, default_out, default_spec
 from .errors import GeneratorBug, SpecError
 from .ir import IR, build, build_collecting
 from .load import Document, load
-from .render import OPTIONAL_MODULES, render
+from .render import OPTIONAL_MODULES, RUNTIME_MODULES, render
 
-ROOT = Path(__file__).resolve().parent.parent  # the toolkit's checkout, when it runs from one
-
-
-class NoDefaultError(LookupError):
-    """An option was left out whose default exists only in the toolkit's checkout; the message names it."""
-
-
-def checkout() -> Path | None:
-    """The toolkit's own checkout (spec/ and pyproject.toml beside generator/), or None when it is installed."""
-    if (ROOT / "spec").is_dir() and (ROOT / "pyproject.toml").is_file():
-        return ROOT
-    return None
-
-
-def default_spec() -> Path:
-    """The one *.yaml in the checkout's spec/: the default when no spec is named."""
-    root = checkout()
-    if root is None:
-        raise NoDefaultError("no spec named, and the toolkit is installed, not run from its checkout: "
-                             "pass --spec FILE (spec= from Python)")
-    found = sorted(p for p in (root / "spec").glob("*.yaml") if p.is_file())
-    if len(found) != 1:
-        raise NoDefaultError(f"no spec named, and {root / 'spec'} holds {len(found)} *.yaml files, not one: "
-                             "pass --spec FILE (spec= from Python)")
-    return found[0]
-
-
-def default_out() -> Path:
-    """The checkout's generated/: the default when no output folder is named."""
-    root = checkout()
-    if root is None:
-        raise NoDefaultError("no output folder named, and the toolkit is installed, not run from its checkout: "
-                             "pass --out DIR (out= from Python)")
-    return root / "generated"
-
-
-def command_default(option: str, cwd: Path | None = None) -> Path:
-    """What a command uses when `option` (--spec or --out) is left out: the checkout's, and only when the
-    current folder is inside the checkout, so a command run elsewhere never reads or writes the toolkit's
-    own files by accident."""
-    root = checkout()
-    value = f"{option} {'FILE' if option == '--spec' else 'DIR'}"
-    if root is None:
-        raise NoDefaultError(f"no {option} given, and the toolkit is installed, not run from its checkout: "
-                             f"pass {value}")
-    if not (cwd or Path.cwd()).resolve().is_relative_to(root):
-        what = "spec" if option == "--spec" else "output folder"
-        raise NoDefaultError(f"no {option} given: the default {what} is the toolkit checkout's ({root}), used "
-                             f"only when run inside it; pass {value}")
-    return default_spec() if option == "--spec" else default_out()
+__all__ = ["ROOT", "NoDefaultError", "Result", "checkout", "command_default", "compile_spec", "default_out",
+           "default_spec", "finish", "generate", "layout"]
 
 
 @dataclass
@@ -93,9 +46,29 @@ def compile_spec(spec: str | Path) -> tuple[Document, IR]:
     raise SpecError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
 
 
-def verify(files: dict[str, str]) -> None:
-    """Compile every generated module and import the package with the standard library only (`python -I -S`),
-    before anything is written; raises GeneratorBug naming the module and line that broke."""
+# The generated modules are laid out by ruff (imports sorted, then its formatter), pinned in pyproject.toml so
+# output is byte-identical run to run; the copied runtime modules stay exactly as written.
+FORMAT_OPTIONS = ("--isolated", "--line-length", "110", "--target-version", "py311", "--no-cache")
+
+
+def layout(folder: Path, names: list[str]) -> str | None:
+    """Sort the imports of these modules and format them, in place; the error ruff gave, or None."""
+    import subprocess
+
+    from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+    ruff = find_ruff_bin()
+    for command in (["check", "--select", "I", "--fix", "--quiet"], ["format", "--quiet"]):
+        run = subprocess.run([ruff, *command, *FORMAT_OPTIONS, *names], cwd=folder, capture_output=True, text=True,
+                             timeout=60)
+        if run.returncode != 0:
+            return "ruff " + command[0] + ": " + (run.stderr.strip() or run.stdout.strip() or "failed").splitlines()[-1]
+    return None
+
+
+def finish(files: dict[str, str]) -> dict[str, str]:
+    """Format the rendered modules, compile every module and import the package with the standard library only
+    (`python -I -S`), before anything is written; raises GeneratorBug naming the module and line that broke."""
     import subprocess
     import sys
     import tempfile
@@ -109,11 +82,18 @@ def verify(files: dict[str, str]) -> None:
     packages = sorted({name.split("/", 1)[0] for name in files})
     modules = [name[:-3].replace("/", ".") for name in files if name.endswith(".py") and "/" in name
                and name.rsplit("/", 1)[1][:-3] not in OPTIONAL_MODULES]
+    rendered = [name for name in files if name.endswith(".py") and name.rsplit("/", 1)[-1] not in RUNTIME_MODULES]
+    out = dict(files)
     with tempfile.TemporaryDirectory(prefix="generate-") as tmp:
         for name, text in files.items():
             target = Path(tmp) / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+        problem = layout(Path(tmp), rendered)
+        if problem is not None:
+            raise GeneratorBug(packages[0], None, problem)
+        for name in rendered:
+            out[name] = (Path(tmp) / name).read_text(encoding="utf-8")
         code = "import sys; sys.path.insert(0, sys.argv[1])\nfor m in sys.argv[2:]: __import__(m)"
         try:
             run = subprocess.run([sys.executable, "-I", "-S", "-c", code, tmp, *packages, *modules],
@@ -128,6 +108,7 @@ def verify(files: dict[str, str]) -> None:
                 module, line = Path(path).relative_to(tmp).as_posix(), int(frame.group(2))
         last = (run.stderr.strip().splitlines() or ["it exited with " + str(run.returncode)])[-1]
         raise GeneratorBug(module, line, last)
+    return out
 
 
 def _existing(out: Path, packages: set[str]) -> set[str]:
@@ -149,7 +130,7 @@ def generate(spec: str | Path | None = None, out: str | Path | None = None, chec
     """
     doc, ir = compile_spec(spec if spec is not None else default_spec())
     files = render(doc, ir)
-    verify(files)
+    files = finish(files)
     out_dir = Path(out) if out is not None else default_out()
     result = Result(out_dir, files)
     packages = {name.split("/", 1)[0] for name in files}

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import CORPUS, corpus_package
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 CASES = [(spec, action) for spec, actions in CORPUS.items() for action in actions]
@@ -72,7 +72,6 @@ def test_models_and_validators_reach_the_same_verdicts(spec: str, action: str) -
     pkg = corpus_package(spec)
     validate = _validator(pkg, action)
 
-    @settings(max_examples=120)
     @given(_documents(pkg, action))
     def check(doc: dict[str, Any]) -> None:
         _check(pkg, action, validate, doc)

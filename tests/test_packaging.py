@@ -123,9 +123,10 @@ def test_the_wheel_holds_both_packages_and_their_data(wheel: Path) -> None:
     for must in ("dts_precheck/py.typed", "dts_precheck/schemas/response.schema.json",
                  "dts_precheck/schemas/error.schema.json", "dts_precheck/client.py", "dts_precheck/_spec.py",
                  "generator/py.typed", "generator/schemas/extensions.schema.json", "generator/runtime/_values.py",
-                 "generator/cli.py", "generator/status.py", "generator/vendor.py"):
+                 "generator/cli.py", "generator/commands/status.py", "generator/commands/vendor.py",
+                 "generator/commands/validate/checker.py", "generator/render/validator_compiler/emitters.py"):
         assert must in names, must
-    want = {p.relative_to(ROOT).as_posix() for folder in ("generator/templates", "generator/runtime",
+    want = {p.relative_to(ROOT).as_posix() for folder in ("generator/render/templates", "generator/runtime",
                                                           "generator/schemas", "generator/emulator")
             for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     want |= {p.relative_to(ROOT / "generated").as_posix() for p in (ROOT / "generated").rglob("*")

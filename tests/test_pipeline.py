@@ -10,6 +10,7 @@ from pathlib import Path
 
 from generator import __version__, generate
 from generator.load import load
+from generator.render import OPTIONAL_MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +78,7 @@ def test_generated_package_is_standard_library_only(tmp_path: Path) -> None:
     """Copy the package alone and import it with no site-packages at all (`python -I -S`)."""
     shutil.copytree(ROOT / "generated", tmp_path / "g", ignore=shutil.ignore_patterns("__pycache__"))
     package = next(p.name for p in (tmp_path / "g").iterdir() if p.is_dir())
-    modules = sorted(p.stem for p in (tmp_path / "g" / package).glob("*.py") if p.stem != "strategies")
+    modules = sorted(p.stem for p in (tmp_path / "g" / package).glob("*.py") if p.stem not in OPTIONAL_MODULES)
     assert {"models", "errors", "_base"} <= set(modules)
     code = "import sys\nsys.path.insert(0, '.')\n" + "".join(f"import {package}.{m}\n" for m in modules)
     code += "assert not any('site-packages' in p for p in sys.path)\nprint('ok')"

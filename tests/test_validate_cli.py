@@ -78,7 +78,7 @@ def _entry(action: str, body: str, encoding: str | None = None) -> dict[str, Any
     content: dict[str, Any] = {"mimeType": "application/json", "text": body}
     if encoding:
         content["encoding"] = encoding
-    return {"request": {"method": "POST", "url": f"https://dts.aliyuncs.com/?Action={action}&DtsJobId=x",
+    return {"request": {"method": "POST", "url": f"https://dts.aliyuncs.com/?Action={action}&DtsJobId=x&JobCode=01",
                         "queryString": [{"name": "Action", "value": action}], "headers": []},
             "response": {"status": 200, "content": content}}
 
@@ -178,8 +178,8 @@ def test_many_files_in_parallel_match_one_process(tmp_path: Path) -> None:
     serial = run(str(tmp_path), "--format", "json", "--jobs", "1")
     assert parallel.stdout == serial.stdout
     _, summary = findings(parallel)
-    assert summary == {"type": "summary", "files": 150, "documents": 150, "errors": 22, "warnings": 0,
-                       "files_with_errors": 22}
+    assert summary == {"type": "summary", "files": 150, "documents": 150, "requests": 0, "errors": 22,
+                       "warnings": 0, "files_with_errors": 22}
 
 
 def _xml(doc: dict[str, Any]) -> bytes:
@@ -237,26 +237,27 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_progress_bar_only_on_a_terminal_and_only_after_a_second() -> None:
-    from generator.traffic import Progress
+def test_progress_bar_counts_bytes_only_on_a_terminal_and_only_after_a_second() -> None:
+    from generator.commands.validate import Progress
 
     now = [0.0]
     screen = _Terminal()
-    bar = Progress(100, screen, clock=lambda: now[0])
+    bar = Progress(100_000_000, 4, screen, clock=lambda: now[0])
     for _ in range(10):
         now[0] += 0.05
-        bar.step()
+        bar.step(1_000_000)
     assert screen.getvalue() == ""  # a quick run shows nothing
-    for _ in range(90):
+    for i in range(90):
         now[0] += 0.05
-        bar.step()
+        bar.step(1_000_000, files=int(i % 30 == 29) + int(i == 89))
     bar.close()
     drawn = screen.getvalue()
-    assert "100/100 files" in drawn and "[##############################]" in drawn
-    assert drawn.endswith("\r")  # the bar is wiped at the end
+    assert "100.0/100.0 MB, 4/4 files, 20.0 MB/s" in drawn and "[##############################]" in drawn
+    assert "50.0/100.0 MB" in drawn  # drawn as the bytes go, not only at file ends
+    assert drawn.endswith("\r\033[K")  # the bar is wiped at the end
     piped = io.StringIO()
-    quiet = Progress(100, piped, clock=lambda: now[0])
+    quiet = Progress(100, 1, piped, clock=lambda: now[0])
     for _ in range(100):
         now[0] += 0.05
-        quiet.step()
+        quiet.step(1)
     assert piped.getvalue() == ""

@@ -23,8 +23,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import traffic
 from generator.cli import main
+from generator.commands import validate as traffic
+from generator.commands.validate import output
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
@@ -55,7 +56,8 @@ def drifted() -> bytes:
 # ---------------------------------------------------------------- HAR
 def _entry(body: Any = None, request: Any = None, **response: Any) -> dict[str, Any]:
     if request is None:
-        request = {"method": "POST", "url": f"https://dts.aliyuncs.com/?Action={ACTION}", "headers": []}
+        request = {"method": "POST", "url": f"https://dts.aliyuncs.com/?Action={ACTION}&DtsJobId=j&JobCode=01",
+                   "headers": []}
     content = {"mimeType": "application/json", "text": body} if body is not None else None
     return {"request": request, "response": {"status": 200, "headers": [], "content": content, **response}}
 
@@ -127,7 +129,7 @@ def test_har_bodies_compressed_and_base64_encoded_are_read(tmp_path: Path,
 
 def test_har_bodies_that_cannot_be_undone_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(traffic, "MAX_BYTES", 10_000)
+    monkeypatch.setattr(traffic.reading, "MAX_BYTES", 10_000)
     bomb = gzip.compress(b" " * 1_000_000)  # a megabyte of spaces: 1 kB compressed
     entries = [
         _entry(content={"text": base64.b64encode(bomb).decode(), "encoding": "base64"}),
@@ -178,8 +180,8 @@ def test_fifos_devices_and_sockets_are_findings_not_hangs(tmp_path: Path,
 
 def test_files_and_standard_input_are_bounded_alike(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(traffic, "MAX_BYTES", 1000)
-    monkeypatch.setattr(traffic, "_CHUNK", 64)
+    monkeypatch.setattr(traffic.reading, "MAX_BYTES", 1000)
+    monkeypatch.setattr(traffic.reading, "_CHUNK", 64)
     (tmp_path / "big.json").write_bytes(b" " * 1001)
 
     class Endless(io.RawIOBase):
@@ -355,8 +357,8 @@ def _unescape_property(text: str) -> str:
 
 @given(st.text())
 def test_github_escaping_keeps_every_character_and_ends_nothing(text: str) -> None:
-    prop = traffic._gh_property(text)
-    data = traffic._gh_data(text)
+    prop = output.gh_property(text)
+    data = output.gh_data(text)
     assert not set(prop) & set(",:\r\n") and not set(data) & set("\r\n")
     assert _unescape_property(prop) == text
     assert data.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%") == text

@@ -15,8 +15,8 @@ import pytest
 import yaml
 from emulator_process import KEY_ID, KEY_SECRET, mock_server
 
-from generator import vendor
 from generator.cli import main
+from generator.commands import vendor
 from generator.pipeline import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,9 +154,9 @@ def test_a_package_stale_against_the_checkout_spec_is_not_vendored(tmp_path: Pat
     changed = tmp_path / "changed.yaml"
     changed.write_text(SPEC.read_text(encoding="utf-8").replace("Queries the information about a DTS subtask.",
                                                                 "Queries a DTS subtask."))
-    import generator.pipeline
+    import generator.defaults
 
-    monkeypatch.setattr(generator.pipeline, "default_spec", lambda: changed)
+    monkeypatch.setattr(generator.defaults, "default_spec", lambda: changed)
     code, _, err = run(capsys, "--into", str(tmp_path / "v"), "--package", "api")
     assert code == 1 and f"generate` in {ROOT} first" in err and not (tmp_path / "v" / "api").exists()
 

@@ -10,9 +10,19 @@ PRODUCT: Final = "Dts"
 API_VERSION: Final = "2020-01-01"
 SIGNING_DEFAULT: Final = "v3"
 SIGNING_SUPPORTED: Final = ("v3", "v2")
-CREDENTIALS_ENV: Final[dict[str, str]] = {"access_key_id": "ALIBABA_CLOUD_ACCESS_KEY_ID", "access_key_secret": "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "security_token": "ALIBABA_CLOUD_SECURITY_TOKEN"}
+CREDENTIALS_ENV: Final[dict[str, str]] = {
+    "access_key_id": "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    "access_key_secret": "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "security_token": "ALIBABA_CLOUD_SECURITY_TOKEN",
+}
 TIMEOUTS: Final[dict[str, float]] = {"connect_s": 5.0, "read_s": 10.0}
-RETRY: Final[dict[str, Any]] = {"max_attempts": 5, "base_delay_ms": 200, "max_delay_ms": 20000, "deadline_s": 300, "retry_after_header": "x-acs-retry-after"}
+RETRY: Final[dict[str, Any]] = {
+    "max_attempts": 5,
+    "base_delay_ms": 200,
+    "max_delay_ms": 20000,
+    "deadline_s": 300,
+    "retry_after_header": "x-acs-retry-after",
+}
 SUCCESS_FIELD: Final = "Success"
 
 # Region id -> host; any other region uses the fallback pattern.
@@ -109,8 +119,338 @@ OPERATIONS: Final[dict[str, dict[str, Any]]] = {
         "schema": "response.schema.json",
         "validator": "validate_response",
         "response_root": "DescribePreCheckStatusResponse",
-        "response_shape": {"State": "string", "Success": "boolean", "PageRecordCount": "integer", "Total": "integer", "HttpStatusCode": "integer", "RequestId": "string", "JobName": "string", "JobId": "string", "ErrorItem": "integer", "ErrorAnalysisItem": "integer", "TotalRecordCount": "integer", "Code": "string", "PageNumber": "integer", "JobProgress": ("array", ("object", {"Skip": "boolean", "FinishTime": "string", "IgnoreFlag": "string", "DelaySeconds": "integer", "DdlSql": "string", "State": "string", "BootTime": "string", "Item": "string", "Sub": "string", "Total": "integer", "TargetNames": "string", "CanSkip": "boolean", "Names": "string", "ErrDetail": "string", "DiffRow": "integer", "JobId": "string", "SourceSchema": "string", "DestSchema": "string", "ParentObj": "string", "ErrMsg": "string", "OrderNum": "integer", "RepairMethod": "string", "Id": "string", "Current": "string", "Logs": ("array", ("object", {"ErrData": "string", "ErrMsg": "string", "LogLevel": "string", "ErrType": "string"}))})), "AnalysisJobProgress": ("array", ("object", {"Skip": "boolean", "FinishTime": "string", "IgnoreFlag": "string", "DelaySeconds": "integer", "DdlSql": "string", "State": "string", "BootTime": "string", "Item": "string", "Sub": "string", "Total": "integer", "TargetNames": "string", "CanSkip": "boolean", "Names": "string", "ErrDetail": "string", "DiffRow": "integer", "JobId": "string", "SourceSchema": "string", "DestSchema": "string", "ParentObj": "string", "ErrMsg": "string", "OrderNum": "integer", "RepairMethod": "string", "Id": "string", "Current": "string", "Logs": ("array", ("object", {"ErrData": "string", "ErrMsg": "string", "LogLevel": "string", "ErrType": "string"}))})), "SubDistributedJobStatus": ("array", ("object", {"JobName": "string", "State": "string", "JobId": "string", "ErrorItem": "integer", "Code": "string", "Total": "integer", "JobProgress": ("array", ("object", {"Skip": "boolean", "FinishTime": "string", "IgnoreFlag": "string", "DelaySeconds": "integer", "DdlSql": "string", "State": "string", "BootTime": "string", "Item": "string", "Sub": "string", "Total": "integer", "TargetNames": "string", "CanSkip": "boolean", "Names": "string", "ErrDetail": "string", "DiffRow": "integer", "JobId": "string", "SourceSchema": "string", "DestSchema": "string", "ParentObj": "string", "ErrMsg": "string", "OrderNum": "integer", "RepairMethod": "string", "Id": "string", "Current": "string", "Logs": ("array", ("object", {"ErrData": "string", "ErrMsg": "string", "LogLevel": "string", "ErrType": "string"}))}))})), "FullNetCheckJobStatus": ("array", ("object", {"JobName": "string", "State": "string", "JobId": "string", "ErrorItem": "integer", "Code": "string", "Total": "integer", "HostRegion": "string", "SrcRegion": "string", "DestRegion": "string", "SrcRegionCidr": "string", "DestRegionCidr": "string", "SourceEndpointType": "string", "DestinationEndpointType": "string", "JobProgress": ("array", ("object", {"Skip": "boolean", "FinishTime": "string", "IgnoreFlag": "string", "DelaySeconds": "integer", "DdlSql": "string", "State": "string", "BootTime": "string", "Item": "string", "Sub": "string", "Total": "integer", "TargetNames": "string", "CanSkip": "boolean", "Names": "string", "ErrDetail": "string", "DiffRow": "integer", "JobId": "string", "SourceSchema": "string", "DestSchema": "string", "ParentObj": "string", "ErrMsg": "string", "OrderNum": "integer", "RepairMethod": "string", "Id": "string", "Current": "string", "Logs": ("array", ("object", {"ErrData": "string", "ErrMsg": "string", "LogLevel": "string", "ErrType": "string"}))}))})), "NetworkDiagnosisResult": ("object", {"ModelVersion": "string", "Diagnosis": ("array", ("object", {"EndpointType": "string", "Code": "string", "CnDocUrl": "string", "InternationalDocUrl": "string", "Result": "string"}))})},
+        "response_shape": {
+            "State": "string",
+            "Success": "boolean",
+            "PageRecordCount": "integer",
+            "Total": "integer",
+            "HttpStatusCode": "integer",
+            "RequestId": "string",
+            "JobName": "string",
+            "JobId": "string",
+            "ErrorItem": "integer",
+            "ErrorAnalysisItem": "integer",
+            "TotalRecordCount": "integer",
+            "Code": "string",
+            "PageNumber": "integer",
+            "JobProgress": (
+                "array",
+                (
+                    "object",
+                    {
+                        "Skip": "boolean",
+                        "FinishTime": "string",
+                        "IgnoreFlag": "string",
+                        "DelaySeconds": "integer",
+                        "DdlSql": "string",
+                        "State": "string",
+                        "BootTime": "string",
+                        "Item": "string",
+                        "Sub": "string",
+                        "Total": "integer",
+                        "TargetNames": "string",
+                        "CanSkip": "boolean",
+                        "Names": "string",
+                        "ErrDetail": "string",
+                        "DiffRow": "integer",
+                        "JobId": "string",
+                        "SourceSchema": "string",
+                        "DestSchema": "string",
+                        "ParentObj": "string",
+                        "ErrMsg": "string",
+                        "OrderNum": "integer",
+                        "RepairMethod": "string",
+                        "Id": "string",
+                        "Current": "string",
+                        "Logs": (
+                            "array",
+                            (
+                                "object",
+                                {
+                                    "ErrData": "string",
+                                    "ErrMsg": "string",
+                                    "LogLevel": "string",
+                                    "ErrType": "string",
+                                },
+                            ),
+                        ),
+                    },
+                ),
+            ),
+            "AnalysisJobProgress": (
+                "array",
+                (
+                    "object",
+                    {
+                        "Skip": "boolean",
+                        "FinishTime": "string",
+                        "IgnoreFlag": "string",
+                        "DelaySeconds": "integer",
+                        "DdlSql": "string",
+                        "State": "string",
+                        "BootTime": "string",
+                        "Item": "string",
+                        "Sub": "string",
+                        "Total": "integer",
+                        "TargetNames": "string",
+                        "CanSkip": "boolean",
+                        "Names": "string",
+                        "ErrDetail": "string",
+                        "DiffRow": "integer",
+                        "JobId": "string",
+                        "SourceSchema": "string",
+                        "DestSchema": "string",
+                        "ParentObj": "string",
+                        "ErrMsg": "string",
+                        "OrderNum": "integer",
+                        "RepairMethod": "string",
+                        "Id": "string",
+                        "Current": "string",
+                        "Logs": (
+                            "array",
+                            (
+                                "object",
+                                {
+                                    "ErrData": "string",
+                                    "ErrMsg": "string",
+                                    "LogLevel": "string",
+                                    "ErrType": "string",
+                                },
+                            ),
+                        ),
+                    },
+                ),
+            ),
+            "SubDistributedJobStatus": (
+                "array",
+                (
+                    "object",
+                    {
+                        "JobName": "string",
+                        "State": "string",
+                        "JobId": "string",
+                        "ErrorItem": "integer",
+                        "Code": "string",
+                        "Total": "integer",
+                        "JobProgress": (
+                            "array",
+                            (
+                                "object",
+                                {
+                                    "Skip": "boolean",
+                                    "FinishTime": "string",
+                                    "IgnoreFlag": "string",
+                                    "DelaySeconds": "integer",
+                                    "DdlSql": "string",
+                                    "State": "string",
+                                    "BootTime": "string",
+                                    "Item": "string",
+                                    "Sub": "string",
+                                    "Total": "integer",
+                                    "TargetNames": "string",
+                                    "CanSkip": "boolean",
+                                    "Names": "string",
+                                    "ErrDetail": "string",
+                                    "DiffRow": "integer",
+                                    "JobId": "string",
+                                    "SourceSchema": "string",
+                                    "DestSchema": "string",
+                                    "ParentObj": "string",
+                                    "ErrMsg": "string",
+                                    "OrderNum": "integer",
+                                    "RepairMethod": "string",
+                                    "Id": "string",
+                                    "Current": "string",
+                                    "Logs": (
+                                        "array",
+                                        (
+                                            "object",
+                                            {
+                                                "ErrData": "string",
+                                                "ErrMsg": "string",
+                                                "LogLevel": "string",
+                                                "ErrType": "string",
+                                            },
+                                        ),
+                                    ),
+                                },
+                            ),
+                        ),
+                    },
+                ),
+            ),
+            "FullNetCheckJobStatus": (
+                "array",
+                (
+                    "object",
+                    {
+                        "JobName": "string",
+                        "State": "string",
+                        "JobId": "string",
+                        "ErrorItem": "integer",
+                        "Code": "string",
+                        "Total": "integer",
+                        "HostRegion": "string",
+                        "SrcRegion": "string",
+                        "DestRegion": "string",
+                        "SrcRegionCidr": "string",
+                        "DestRegionCidr": "string",
+                        "SourceEndpointType": "string",
+                        "DestinationEndpointType": "string",
+                        "JobProgress": (
+                            "array",
+                            (
+                                "object",
+                                {
+                                    "Skip": "boolean",
+                                    "FinishTime": "string",
+                                    "IgnoreFlag": "string",
+                                    "DelaySeconds": "integer",
+                                    "DdlSql": "string",
+                                    "State": "string",
+                                    "BootTime": "string",
+                                    "Item": "string",
+                                    "Sub": "string",
+                                    "Total": "integer",
+                                    "TargetNames": "string",
+                                    "CanSkip": "boolean",
+                                    "Names": "string",
+                                    "ErrDetail": "string",
+                                    "DiffRow": "integer",
+                                    "JobId": "string",
+                                    "SourceSchema": "string",
+                                    "DestSchema": "string",
+                                    "ParentObj": "string",
+                                    "ErrMsg": "string",
+                                    "OrderNum": "integer",
+                                    "RepairMethod": "string",
+                                    "Id": "string",
+                                    "Current": "string",
+                                    "Logs": (
+                                        "array",
+                                        (
+                                            "object",
+                                            {
+                                                "ErrData": "string",
+                                                "ErrMsg": "string",
+                                                "LogLevel": "string",
+                                                "ErrType": "string",
+                                            },
+                                        ),
+                                    ),
+                                },
+                            ),
+                        ),
+                    },
+                ),
+            ),
+            "NetworkDiagnosisResult": (
+                "object",
+                {
+                    "ModelVersion": "string",
+                    "Diagnosis": (
+                        "array",
+                        (
+                            "object",
+                            {
+                                "EndpointType": "string",
+                                "Code": "string",
+                                "CnDocUrl": "string",
+                                "InternationalDocUrl": "string",
+                                "Result": "string",
+                            },
+                        ),
+                    ),
+                },
+            ),
+        },
     },
+}
+# Per operation, by action: its request parameters as they travel (query string or form body, every value a
+# text), for checking recorded requests. `types`: the JSON types the text stands for (empty: anything);
+# `values`: the texts allowed (a value set's, or a boolean's), `open`: other values are only warned about in
+# lenient mode; `lenient`: texts lenient mode also takes, with a warning; then the bounds the spec declares.
+PARAMETERS: Final[dict[str, list[dict[str, Any]]]] = {
+    "DescribePreCheckStatus": [
+        {
+            "name": "DtsJobId",
+            "types": ["string"],
+            "required": True,
+            "values": [],
+            "open": False,
+            "lenient": [],
+        },
+        {
+            "name": "JobCode",
+            "types": ["string"],
+            "required": True,
+            "values": ["01", "02", "03", "04"],
+            "open": True,
+            "lenient": [],
+        },
+        {
+            "name": "StructType",
+            "types": ["string"],
+            "required": False,
+            "values": ["before", "after"],
+            "open": True,
+            "lenient": [],
+        },
+        {
+            "name": "PageNo",
+            "types": ["integer"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+            "minimum": 1,
+            "maximum": 2147483647,
+            "int_range": [-2147483648, 2147483647],
+        },
+        {
+            "name": "PageSize",
+            "types": ["integer"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+            "minimum": 1,
+            "int_range": [-2147483648, 2147483647],
+        },
+        {
+            "name": "RegionId",
+            "types": ["string"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+        },
+        {
+            "name": "StructPhase",
+            "types": ["string"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+        },
+        {"name": "Name", "types": ["string"], "required": False, "values": [], "open": False, "lenient": []},
+        {
+            "name": "ResourceGroupId",
+            "types": ["string"],
+            "required": False,
+            "values": [],
+            "open": False,
+            "lenient": [],
+        },
+        {
+            "name": "ZeroEtlJob",
+            "types": ["boolean"],
+            "required": False,
+            "values": ["true", "false"],
+            "open": False,
+            "lenient": ["True", "False"],
+        },
+    ],
 }
 # The spec's first operation: what parse_response, validate_response and the `validate` command take
 # when not told otherwise.
@@ -119,7 +459,14 @@ HTTP_METHODS: Final = OPERATIONS[ACTION]["http_methods"]
 RESPONSE_ROOT: Final = OPERATIONS[ACTION]["response_root"]
 RESPONSE_SHAPE: Final[dict[str, Any]] = OPERATIONS[ACTION]["response_shape"]
 ERROR_ROOT: Final = "Error"
-ERROR_SHAPE: Final[dict[str, Any]] = {"RequestId": "string", "HostId": "string", "Code": "string", "Message": "string", "Recommend": "string", "AccessDeniedDetail": "string"}
+ERROR_SHAPE: Final[dict[str, Any]] = {
+    "RequestId": "string",
+    "HostId": "string",
+    "Code": "string",
+    "Message": "string",
+    "Recommend": "string",
+    "AccessDeniedDetail": "string",
+}
 # A body with only error keys, one of them a key no response has, is an error body.
 ERROR_KEYS: Final = frozenset(["AccessDeniedDetail", "Code", "HostId", "Message", "Recommend", "RequestId"])
 ERROR_ONLY_KEYS: Final = frozenset(["AccessDeniedDetail", "HostId", "Message", "Recommend"])
@@ -136,9 +483,36 @@ CLI: Final[dict[str, Any]] = {
         "waiter": "wait_for_pre_check",
         "error_class": "PreCheckFailedError",
         "options": [
-            {"flag": "job-id", "param": "DtsJobId", "attr": "dts_job_id", "type": "string", "values": [], "required": True, "default": None, "help": "the DTS job (task) ID, e.g. dtsi03e3zty16i****"},
-            {"flag": "job-code", "param": "JobCode", "attr": "job_code", "type": "string", "values": ["01", "02", "03", "04"], "required": False, "default": "01", "help": "the subtask: 01 precheck (default), 02 schema, 03 full data, 04 incremental"},
-            {"flag": "name", "param": "Name", "attr": "name", "type": "string", "values": [], "required": False, "default": None, "help": "only the items whose table names contain this text"},
+            {
+                "flag": "job-id",
+                "param": "DtsJobId",
+                "attr": "dts_job_id",
+                "type": "string",
+                "values": [],
+                "required": True,
+                "default": None,
+                "help": "the DTS job (task) ID, e.g. dtsi03e3zty16i****",
+            },
+            {
+                "flag": "job-code",
+                "param": "JobCode",
+                "attr": "job_code",
+                "type": "string",
+                "values": ["01", "02", "03", "04"],
+                "required": False,
+                "default": "01",
+                "help": "the subtask: 01 precheck (default), 02 schema, 03 full data, 04 incremental",
+            },
+            {
+                "flag": "name",
+                "param": "Name",
+                "attr": "name",
+                "type": "string",
+                "values": [],
+                "required": False,
+                "default": None,
+                "help": "only the items whose table names contain this text",
+            },
         ],
         "state_field": "State",
         "success": ("Finished",),
@@ -158,6 +532,11 @@ CLI: Final[dict[str, Any]] = {
             {"field": "ErrMsg", "title": "error", "max_width": 60},
             {"field": "RepairMethod", "title": "repair method", "max_width": 60},
         ],
-        "outcome": {"field": "State", "failed": ("Failed",), "warning": ("Warning",), "passed": ("Success", "Finished")},
+        "outcome": {
+            "field": "State",
+            "failed": ("Failed",),
+            "warning": ("Warning",),
+            "passed": ("Success", "Finished"),
+        },
     },
 }

@@ -54,6 +54,7 @@ def __getattr__(name: str) -> Any:
         return HttpTransport
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 _CONFIG = _r.ServiceConfig(
     package=__package__ or "dts_precheck",
     version="0.1.0",
@@ -104,15 +105,15 @@ def _params_describe_pre_check_status(
     return _out
 
 
-def _failed_wait_for_pre_check(_final: DescribePreCheckStatusResponse, _items: list[Any]) -> PreCheckFailedError:
+def _failed_wait_for_pre_check(
+    _final: DescribePreCheckStatusResponse, _items: list[Any]
+) -> PreCheckFailedError:
     """The error of wait_for_pre_check when the wait ends in failure, with the failed items of `_items`."""
-    _failed_items = [
-        i
-        for i in _items
-        if i.state in ("Failed",)
-    ]
+    _failed_items = [i for i in _items if i.state in ("Failed",)]
     _lines = "; ".join(
-        " | ".join(str(getattr(i, name)) for name in ["item", "err_msg", "repair_method"] if getattr(i, name, None))
+        " | ".join(
+            str(getattr(i, name)) for name in ["item", "err_msg", "repair_method"] if getattr(i, name, None)
+        )
         for i in _failed_items[:10]
     )
     _more = f" (and {len(_failed_items) - 10} more)" if len(_failed_items) > 10 else ""
@@ -360,7 +361,6 @@ class DtsClient(_r.BaseClient):
         raise _failed_wait_for_pre_check(_final, _items)
 
 
-
 class AsyncDtsClient(_ar.AsyncBaseClient):
     """The Data Transmission Service DescribePreCheckStatus client for asyncio: DtsClient's methods as coroutines.
 
@@ -599,4 +599,3 @@ class AsyncDtsClient(_ar.AsyncBaseClient):
             ).items()
         ]
         raise _failed_wait_for_pre_check(_final, _items)
-

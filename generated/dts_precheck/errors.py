@@ -121,6 +121,7 @@ class AccessKeyNotFoundError(DtsApiError):
 
     retryable = False
 
+
 class ApiNotFoundError(DtsApiError):
     """The service's InvalidAction.NotFound, InvalidApi.NotFound errors.
 
@@ -132,6 +133,7 @@ class ApiNotFoundError(DtsApiError):
 
     retryable = False
 
+
 class IncompleteSignatureError(DtsApiError):
     """The service's IncompleteSignature error.
 
@@ -141,6 +143,7 @@ class IncompleteSignatureError(DtsApiError):
 
     retryable = False
 
+
 class InstanceNotFoundError(DtsApiError):
     """The service's Forbidden.InstanceNotFound error.
 
@@ -148,6 +151,7 @@ class InstanceNotFoundError(DtsApiError):
     """
 
     retryable = False
+
 
 class InvalidJobIdError(DtsApiError):
     """The service's InvalidJobId error.
@@ -157,6 +161,7 @@ class InvalidJobIdError(DtsApiError):
 
     retryable = False
 
+
 class InvalidParameterError(DtsApiError):
     """The service's InvalidParameter error.
 
@@ -164,6 +169,7 @@ class InvalidParameterError(DtsApiError):
     """
 
     retryable = False
+
 
 class InvalidTimestampError(DtsApiError):
     """The service's InvalidTimeStamp.Expired, InvalidTimeStamp.Format errors.
@@ -175,6 +181,7 @@ class InvalidTimestampError(DtsApiError):
 
     retryable = False
 
+
 class InvalidVersionError(DtsApiError):
     """The service's InvalidVersion error.
 
@@ -182,6 +189,7 @@ class InvalidVersionError(DtsApiError):
     """
 
     retryable = False
+
 
 class MissingParameterError(DtsApiError):
     """The service's MissingParameter error.
@@ -192,6 +200,7 @@ class MissingParameterError(DtsApiError):
 
     retryable = False
 
+
 class SecurityTokenExpiredError(DtsApiError):
     """The service's InvalidSecurityToken.Expired error.
 
@@ -199,6 +208,7 @@ class SecurityTokenExpiredError(DtsApiError):
     """
 
     retryable = False
+
 
 class SecurityTokenInvalidError(DtsApiError):
     """The service's InvalidSecurityToken.MismatchWithAccessKey, InvalidSecurityToken.Malformed errors.
@@ -210,6 +220,7 @@ class SecurityTokenInvalidError(DtsApiError):
 
     retryable = False
 
+
 class ServiceUnavailableError(DtsApiError):
     """The service's ServiceUnavailable error (retried).
 
@@ -218,6 +229,7 @@ class ServiceUnavailableError(DtsApiError):
     """
 
     retryable = True
+
 
 class SignatureDoesNotMatchError(DtsApiError):
     """The service's SignatureDoesNotMatch error.
@@ -228,6 +240,7 @@ class SignatureDoesNotMatchError(DtsApiError):
 
     retryable = False
 
+
 class SignatureNonceUsedError(DtsApiError):
     """The service's SignatureNonceUsed error (retried).
 
@@ -235,6 +248,7 @@ class SignatureNonceUsedError(DtsApiError):
     """
 
     retryable = True
+
 
 class ThrottlingError(DtsApiError):
     """The service's Throttling.User, Throttling, Rejected.Throttling errors (retried).

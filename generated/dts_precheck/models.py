@@ -823,11 +823,79 @@ _M_StructType: dict[str, StructType] = StructType._value2member_map_  # type: ig
 _M_IgnoreFlag: dict[str, IgnoreFlag] = IgnoreFlag._value2member_map_  # type: ignore[assignment]
 _M_EndpointAccessType: dict[str, EndpointAccessType] = EndpointAccessType._value2member_map_  # type: ignore[assignment]
 _M_DiagnosisEndpointType: dict[str, DiagnosisEndpointType] = DiagnosisEndpointType._value2member_map_  # type: ignore[assignment]
-_K_DescribePreCheckStatusResponse = frozenset(["State", "Success", "PageRecordCount", "Total", "HttpStatusCode", "RequestId", "JobName", "JobId", "ErrorItem", "ErrorAnalysisItem", "TotalRecordCount", "Code", "PageNumber", "JobProgress", "AnalysisJobProgress", "SubDistributedJobStatus", "FullNetCheckJobStatus", "NetworkDiagnosisResult"])
-_K_ProgressInfo = frozenset(["Skip", "FinishTime", "IgnoreFlag", "DelaySeconds", "DdlSql", "State", "BootTime", "Item", "Sub", "Total", "TargetNames", "CanSkip", "Names", "ErrDetail", "DiffRow", "JobId", "SourceSchema", "DestSchema", "ParentObj", "ErrMsg", "OrderNum", "RepairMethod", "Id", "Current", "Logs"])
+_K_DescribePreCheckStatusResponse = frozenset(
+    [
+        "State",
+        "Success",
+        "PageRecordCount",
+        "Total",
+        "HttpStatusCode",
+        "RequestId",
+        "JobName",
+        "JobId",
+        "ErrorItem",
+        "ErrorAnalysisItem",
+        "TotalRecordCount",
+        "Code",
+        "PageNumber",
+        "JobProgress",
+        "AnalysisJobProgress",
+        "SubDistributedJobStatus",
+        "FullNetCheckJobStatus",
+        "NetworkDiagnosisResult",
+    ]
+)
+_K_ProgressInfo = frozenset(
+    [
+        "Skip",
+        "FinishTime",
+        "IgnoreFlag",
+        "DelaySeconds",
+        "DdlSql",
+        "State",
+        "BootTime",
+        "Item",
+        "Sub",
+        "Total",
+        "TargetNames",
+        "CanSkip",
+        "Names",
+        "ErrDetail",
+        "DiffRow",
+        "JobId",
+        "SourceSchema",
+        "DestSchema",
+        "ParentObj",
+        "ErrMsg",
+        "OrderNum",
+        "RepairMethod",
+        "Id",
+        "Current",
+        "Logs",
+    ]
+)
 _K_JobLog = frozenset(["ErrData", "ErrMsg", "LogLevel", "ErrType"])
-_K_SubDistributedJobStatus = frozenset(["JobName", "State", "JobId", "ErrorItem", "Code", "Total", "JobProgress"])
-_K_FullNetCheckJobStatus = frozenset(["JobName", "State", "JobId", "ErrorItem", "Code", "Total", "HostRegion", "SrcRegion", "DestRegion", "SrcRegionCidr", "DestRegionCidr", "SourceEndpointType", "DestinationEndpointType", "JobProgress"])
+_K_SubDistributedJobStatus = frozenset(
+    ["JobName", "State", "JobId", "ErrorItem", "Code", "Total", "JobProgress"]
+)
+_K_FullNetCheckJobStatus = frozenset(
+    [
+        "JobName",
+        "State",
+        "JobId",
+        "ErrorItem",
+        "Code",
+        "Total",
+        "HostRegion",
+        "SrcRegion",
+        "DestRegion",
+        "SrcRegionCidr",
+        "DestRegionCidr",
+        "SourceEndpointType",
+        "DestinationEndpointType",
+        "JobProgress",
+    ]
+)
 _K_NetworkDiagnosisResult = frozenset(["ModelVersion", "Diagnosis"])
 _K_NetworkDiagnosisReport = frozenset(["EndpointType", "Code", "CnDocUrl", "InternationalDocUrl", "Result"])
 _K_ErrorResponse = frozenset(["RequestId", "HostId", "Code", "Message", "Recommend", "AccessDeniedDetail"])
@@ -835,7 +903,9 @@ _K_ErrorResponse = frozenset(["RequestId", "HostId", "Code", "Message", "Recomme
 
 def _parse(decode: Any, data: Any, strict: bool) -> Any:
     if data.__class__ is not dict:
-        raise ParseError([Note("", "wrong_type", data, None, f"expected an object, found {type(data).__name__}")])
+        raise ParseError(
+            [Note("", "wrong_type", data, None, f"expected an object, found {type(data).__name__}")]
+        )
     notes: list[Note] = []
     result = decode(data, "", notes)
     if notes:
@@ -845,7 +915,9 @@ def _parse(decode: Any, data: Any, strict: bool) -> Any:
     return result
 
 
-def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[Note]) -> DescribePreCheckStatusResponse:
+def _dec_DescribePreCheckStatusResponse(
+    d: dict[str, Any], path: str, co: list[Note]
+) -> DescribePreCheckStatusResponse:
     o = _new(DescribePreCheckStatusResponse)
     g = d.get
     v = g("State", UNSET)
@@ -864,7 +936,9 @@ def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[N
     if v.__class__ is not int and v is not UNSET and v is not None:
         v = _c.off(_LAX, v, path, "PageRecordCount", co, 65)
     if v.__class__ is int and (v < -9223372036854775808 or v > 9223372036854775807):
-        _c.broken(v, path, "PageRecordCount", co, "an integer from -9223372036854775808 to 9223372036854775807")
+        _c.broken(
+            v, path, "PageRecordCount", co, "an integer from -9223372036854775808 to 9223372036854775807"
+        )
     o.page_record_count = v
     v = g("Total", UNSET)
     if v.__class__ is not int and v is not UNSET and v is not None:
@@ -906,7 +980,9 @@ def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[N
     if v.__class__ is not int and v is not UNSET and v is not None:
         v = _c.off(_LAX, v, path, "TotalRecordCount", co, 65)
     if v.__class__ is int and (v < -9223372036854775808 or v > 9223372036854775807):
-        _c.broken(v, path, "TotalRecordCount", co, "an integer from -9223372036854775808 to 9223372036854775807")
+        _c.broken(
+            v, path, "TotalRecordCount", co, "an integer from -9223372036854775808 to 9223372036854775807"
+        )
     o.total_record_count = v
     v = g("Code", UNSET)
     if v.__class__ is str:
@@ -926,7 +1002,9 @@ def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[N
     if v.__class__ is list:
         p = path + "/JobProgress/"
         v = [
-            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            _dec_ProgressInfo(x, p + str(i), co)
+            if x.__class__ is dict
+            else _c.off(_LAX, x, p[:-1], str(i), co, 4)
             for i, x in enumerate(v)
         ]
     elif v is not UNSET and v is not None:
@@ -936,7 +1014,9 @@ def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[N
     if v.__class__ is list:
         p = path + "/AnalysisJobProgress/"
         v = [
-            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            _dec_ProgressInfo(x, p + str(i), co)
+            if x.__class__ is dict
+            else _c.off(_LAX, x, p[:-1], str(i), co, 4)
             for i, x in enumerate(v)
         ]
     elif v is not UNSET and v is not None:
@@ -946,7 +1026,9 @@ def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[N
     if v.__class__ is list:
         p = path + "/SubDistributedJobStatus/"
         v = [
-            _dec_SubDistributedJobStatus(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            _dec_SubDistributedJobStatus(x, p + str(i), co)
+            if x.__class__ is dict
+            else _c.off(_LAX, x, p[:-1], str(i), co, 4)
             for i, x in enumerate(v)
         ]
     elif v is not UNSET and v is not None:
@@ -956,7 +1038,9 @@ def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[N
     if v.__class__ is list:
         p = path + "/FullNetCheckJobStatus/"
         v = [
-            _dec_FullNetCheckJobStatus(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            _dec_FullNetCheckJobStatus(x, p + str(i), co)
+            if x.__class__ is dict
+            else _c.off(_LAX, x, p[:-1], str(i), co, 4)
             for i, x in enumerate(v)
         ]
     elif v is not UNSET and v is not None:
@@ -968,7 +1052,11 @@ def _dec_DescribePreCheckStatusResponse(d: dict[str, Any], path: str, co: list[N
     elif v is not UNSET and v is not None:
         v = _c.off(_LAX, v, path, "NetworkDiagnosisResult", co, 5)
     o.network_diagnosis_result = v
-    o.extra_fields = None if _K_DescribePreCheckStatusResponse.issuperset(d) else _c.extras(d, _K_DescribePreCheckStatusResponse, path, co, True)
+    o.extra_fields = (
+        None
+        if _K_DescribePreCheckStatusResponse.issuperset(d)
+        else _c.extras(d, _K_DescribePreCheckStatusResponse, path, co, True)
+    )
     o.notes = ()
     return o
 
@@ -1029,7 +1117,9 @@ def _enc_DescribePreCheckStatusResponse(o: DescribePreCheckStatusResponse) -> di
         out["FullNetCheckJobStatus"] = _write2(v) if v.__class__ is list else v
     v = o.network_diagnosis_result
     if v is not UNSET:
-        out["NetworkDiagnosisResult"] = _enc_NetworkDiagnosisResult(v) if v.__class__ is NetworkDiagnosisResult else v
+        out["NetworkDiagnosisResult"] = (
+            _enc_NetworkDiagnosisResult(v) if v.__class__ is NetworkDiagnosisResult else v
+        )
     if o.extra_fields:
         out.update(o.extra_fields)
     return out
@@ -1339,13 +1429,19 @@ def _dec_SubDistributedJobStatus(d: dict[str, Any], path: str, co: list[Note]) -
     if v.__class__ is list:
         p = path + "/JobProgress/"
         v = [
-            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            _dec_ProgressInfo(x, p + str(i), co)
+            if x.__class__ is dict
+            else _c.off(_LAX, x, p[:-1], str(i), co, 4)
             for i, x in enumerate(v)
         ]
     elif v is not UNSET and v is not None:
         v = _c.off(_LAX, v, path, "JobProgress", co, 9)
     o.job_progress = v
-    o.extra_fields = None if _K_SubDistributedJobStatus.issuperset(d) else _c.extras(d, _K_SubDistributedJobStatus, path, co, True)
+    o.extra_fields = (
+        None
+        if _K_SubDistributedJobStatus.issuperset(d)
+        else _c.extras(d, _K_SubDistributedJobStatus, path, co, True)
+    )
     o.notes = ()
     return o
 
@@ -1458,13 +1554,19 @@ def _dec_FullNetCheckJobStatus(d: dict[str, Any], path: str, co: list[Note]) -> 
     if v.__class__ is list:
         p = path + "/JobProgress/"
         v = [
-            _dec_ProgressInfo(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            _dec_ProgressInfo(x, p + str(i), co)
+            if x.__class__ is dict
+            else _c.off(_LAX, x, p[:-1], str(i), co, 4)
             for i, x in enumerate(v)
         ]
     elif v is not UNSET and v is not None:
         v = _c.off(_LAX, v, path, "JobProgress", co, 9)
     o.job_progress = v
-    o.extra_fields = None if _K_FullNetCheckJobStatus.issuperset(d) else _c.extras(d, _K_FullNetCheckJobStatus, path, co, True)
+    o.extra_fields = (
+        None
+        if _K_FullNetCheckJobStatus.issuperset(d)
+        else _c.extras(d, _K_FullNetCheckJobStatus, path, co, True)
+    )
     o.notes = ()
     return o
 
@@ -1530,13 +1632,19 @@ def _dec_NetworkDiagnosisResult(d: dict[str, Any], path: str, co: list[Note]) ->
     if v.__class__ is list:
         p = path + "/Diagnosis/"
         v = [
-            _dec_NetworkDiagnosisReport(x, p + str(i), co) if x.__class__ is dict else _c.off(_LAX, x, p[:-1], str(i), co, 4)
+            _dec_NetworkDiagnosisReport(x, p + str(i), co)
+            if x.__class__ is dict
+            else _c.off(_LAX, x, p[:-1], str(i), co, 4)
             for i, x in enumerate(v)
         ]
     elif v is not UNSET and v is not None:
         v = _c.off(_LAX, v, path, "Diagnosis", co, 9)
     o.diagnosis = v
-    o.extra_fields = None if _K_NetworkDiagnosisResult.issuperset(d) else _c.extras(d, _K_NetworkDiagnosisResult, path, co, True)
+    o.extra_fields = (
+        None
+        if _K_NetworkDiagnosisResult.issuperset(d)
+        else _c.extras(d, _K_NetworkDiagnosisResult, path, co, True)
+    )
     o.notes = ()
     return o
 
@@ -1582,7 +1690,11 @@ def _dec_NetworkDiagnosisReport(d: dict[str, Any], path: str, co: list[Note]) ->
     if v.__class__ is not str and v is not UNSET and v is not None:
         v = _c.off(_LAX, v, path, "Result", co, 33)
     o.result = v
-    o.extra_fields = None if _K_NetworkDiagnosisReport.issuperset(d) else _c.extras(d, _K_NetworkDiagnosisReport, path, co, True)
+    o.extra_fields = (
+        None
+        if _K_NetworkDiagnosisReport.issuperset(d)
+        else _c.extras(d, _K_NetworkDiagnosisReport, path, co, True)
+    )
     o.notes = ()
     return o
 
@@ -1635,7 +1747,9 @@ def _dec_ErrorResponse(d: dict[str, Any], path: str, co: list[Note]) -> ErrorRes
     o.recommend = v
     v = g("AccessDeniedDetail", UNSET)
     o.access_denied_detail = v
-    o.extra_fields = None if _K_ErrorResponse.issuperset(d) else _c.extras(d, _K_ErrorResponse, path, co, True)
+    o.extra_fields = (
+        None if _K_ErrorResponse.issuperset(d) else _c.extras(d, _K_ErrorResponse, path, co, True)
+    )
     o.notes = ()
     return o
 

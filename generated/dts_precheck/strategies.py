@@ -44,21 +44,72 @@ _MODELS: dict[str, dict[str, Any]] = {
         "fields": {
             "State": {"kind": "enum", "nullable": True, "name": "JobState", "open": True},
             "Success": {"kind": "scalar", "nullable": True, "types": ["boolean"]},
-            "PageRecordCount": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
-            "Total": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
-            "HttpStatusCode": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "PageRecordCount": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-9223372036854775808, 9223372036854775807],
+            },
+            "Total": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
+            "HttpStatusCode": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
             "RequestId": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "JobName": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "JobId": {"kind": "scalar", "nullable": True, "types": ["string"]},
-            "ErrorItem": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
-            "ErrorAnalysisItem": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
-            "TotalRecordCount": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
+            "ErrorItem": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
+            "ErrorAnalysisItem": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
+            "TotalRecordCount": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-9223372036854775808, 9223372036854775807],
+            },
             "Code": {"kind": "enum", "nullable": True, "name": "TaskCode", "open": True},
-            "PageNumber": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
-            "JobProgress": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"}},
-            "AnalysisJobProgress": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"}},
-            "SubDistributedJobStatus": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "SubDistributedJobStatus"}},
-            "FullNetCheckJobStatus": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "FullNetCheckJobStatus"}},
+            "PageNumber": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-9223372036854775808, 9223372036854775807],
+            },
+            "JobProgress": {
+                "kind": "list",
+                "nullable": True,
+                "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"},
+            },
+            "AnalysisJobProgress": {
+                "kind": "list",
+                "nullable": True,
+                "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"},
+            },
+            "SubDistributedJobStatus": {
+                "kind": "list",
+                "nullable": True,
+                "item": {"kind": "model", "nullable": False, "name": "SubDistributedJobStatus"},
+            },
+            "FullNetCheckJobStatus": {
+                "kind": "list",
+                "nullable": True,
+                "item": {"kind": "model", "nullable": False, "name": "FullNetCheckJobStatus"},
+            },
             "NetworkDiagnosisResult": {"kind": "model", "nullable": True, "name": "NetworkDiagnosisResult"},
         },
         "closed": True,
@@ -68,30 +119,64 @@ _MODELS: dict[str, dict[str, Any]] = {
     "ProgressInfo": {
         "fields": {
             "Skip": {"kind": "scalar", "nullable": True, "types": ["boolean"]},
-            "FinishTime": {"kind": "union", "nullable": True, "types": ["string", "integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
+            "FinishTime": {
+                "kind": "union",
+                "nullable": True,
+                "types": ["string", "integer"],
+                "int_range": [-9223372036854775808, 9223372036854775807],
+            },
             "IgnoreFlag": {"kind": "enum", "nullable": True, "name": "IgnoreFlag", "open": True},
-            "DelaySeconds": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "DelaySeconds": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
             "DdlSql": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "State": {"kind": "enum", "nullable": True, "name": "ProgressState", "open": True},
-            "BootTime": {"kind": "union", "nullable": True, "types": ["string", "integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
+            "BootTime": {
+                "kind": "union",
+                "nullable": True,
+                "types": ["string", "integer"],
+                "int_range": [-9223372036854775808, 9223372036854775807],
+            },
             "Item": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "Sub": {"kind": "scalar", "nullable": True, "types": ["string"]},
-            "Total": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "Total": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
             "TargetNames": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "CanSkip": {"kind": "scalar", "nullable": True, "types": ["boolean"]},
             "Names": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "ErrDetail": {"kind": "scalar", "nullable": True, "types": ["string"]},
-            "DiffRow": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-9223372036854775808, 9223372036854775807]},
+            "DiffRow": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-9223372036854775808, 9223372036854775807],
+            },
             "JobId": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "SourceSchema": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "DestSchema": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "ParentObj": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "ErrMsg": {"kind": "scalar", "nullable": True, "types": ["string"]},
-            "OrderNum": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "OrderNum": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
             "RepairMethod": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "Id": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "Current": {"kind": "scalar", "nullable": True, "types": ["string"]},
-            "Logs": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "JobLog"}},
+            "Logs": {
+                "kind": "list",
+                "nullable": True,
+                "item": {"kind": "model", "nullable": False, "name": "JobLog"},
+            },
         },
         "closed": True,
         "additional": None,
@@ -113,10 +198,24 @@ _MODELS: dict[str, dict[str, Any]] = {
             "JobName": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "State": {"kind": "enum", "nullable": True, "name": "JobState", "open": True},
             "JobId": {"kind": "scalar", "nullable": True, "types": ["string"]},
-            "ErrorItem": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "ErrorItem": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
             "Code": {"kind": "enum", "nullable": True, "name": "TaskCode", "open": True},
-            "Total": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
-            "JobProgress": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"}},
+            "Total": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
+            "JobProgress": {
+                "kind": "list",
+                "nullable": True,
+                "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"},
+            },
         },
         "closed": True,
         "additional": None,
@@ -127,17 +226,41 @@ _MODELS: dict[str, dict[str, Any]] = {
             "JobName": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "State": {"kind": "enum", "nullable": True, "name": "CheckResult", "open": True},
             "JobId": {"kind": "scalar", "nullable": True, "types": ["string"]},
-            "ErrorItem": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "ErrorItem": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
             "Code": {"kind": "enum", "nullable": True, "name": "TaskCode", "open": True},
-            "Total": {"kind": "scalar", "nullable": True, "types": ["integer"], "int_range": [-2147483648, 2147483647]},
+            "Total": {
+                "kind": "scalar",
+                "nullable": True,
+                "types": ["integer"],
+                "int_range": [-2147483648, 2147483647],
+            },
             "HostRegion": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "SrcRegion": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "DestRegion": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "SrcRegionCidr": {"kind": "scalar", "nullable": True, "types": ["string"]},
             "DestRegionCidr": {"kind": "scalar", "nullable": True, "types": ["string"]},
-            "SourceEndpointType": {"kind": "enum", "nullable": True, "name": "EndpointAccessType", "open": True},
-            "DestinationEndpointType": {"kind": "enum", "nullable": True, "name": "EndpointAccessType", "open": True},
-            "JobProgress": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"}},
+            "SourceEndpointType": {
+                "kind": "enum",
+                "nullable": True,
+                "name": "EndpointAccessType",
+                "open": True,
+            },
+            "DestinationEndpointType": {
+                "kind": "enum",
+                "nullable": True,
+                "name": "EndpointAccessType",
+                "open": True,
+            },
+            "JobProgress": {
+                "kind": "list",
+                "nullable": True,
+                "item": {"kind": "model", "nullable": False, "name": "ProgressInfo"},
+            },
         },
         "closed": True,
         "additional": None,
@@ -146,7 +269,11 @@ _MODELS: dict[str, dict[str, Any]] = {
     "NetworkDiagnosisResult": {
         "fields": {
             "ModelVersion": {"kind": "scalar", "nullable": True, "types": ["string"]},
-            "Diagnosis": {"kind": "list", "nullable": True, "item": {"kind": "model", "nullable": False, "name": "NetworkDiagnosisReport"}},
+            "Diagnosis": {
+                "kind": "list",
+                "nullable": True,
+                "item": {"kind": "model", "nullable": False, "name": "NetworkDiagnosisReport"},
+            },
         },
         "closed": True,
         "additional": None,
@@ -180,13 +307,42 @@ _MODELS: dict[str, dict[str, Any]] = {
 }
 # Value set -> (values, the members' Python names).
 _ENUMS: dict[str, tuple[list[str], list[str]]] = {
-    "JobState": (["NotStarted", "Suspending", "Checking", "Migrating", "Failed", "Catched", "Finished"], ["NOT_STARTED", "SUSPENDING", "CHECKING", "MIGRATING", "FAILED", "CATCHED", "FINISHED"]),
-    "ProgressState": (["NotStarted", "Checking", "Migrating", "Failed", "Warning", "Success", "Suspending", "Catched", "Finished"], ["NOT_STARTED", "CHECKING", "MIGRATING", "FAILED", "WARNING", "SUCCESS", "SUSPENDING", "CATCHED", "FINISHED"]),
+    "JobState": (
+        ["NotStarted", "Suspending", "Checking", "Migrating", "Failed", "Catched", "Finished"],
+        ["NOT_STARTED", "SUSPENDING", "CHECKING", "MIGRATING", "FAILED", "CATCHED", "FINISHED"],
+    ),
+    "ProgressState": (
+        [
+            "NotStarted",
+            "Checking",
+            "Migrating",
+            "Failed",
+            "Warning",
+            "Success",
+            "Suspending",
+            "Catched",
+            "Finished",
+        ],
+        [
+            "NOT_STARTED",
+            "CHECKING",
+            "MIGRATING",
+            "FAILED",
+            "WARNING",
+            "SUCCESS",
+            "SUSPENDING",
+            "CATCHED",
+            "FINISHED",
+        ],
+    ),
     "CheckResult": (["Failed", "Success"], ["FAILED", "SUCCESS"]),
     "TaskCode": (["01", "02", "03", "04"], ["PRECHECK", "SCHEMA", "FULL_DATA", "INCREMENTAL"]),
     "StructType": (["before", "after"], ["BEFORE", "AFTER"]),
     "IgnoreFlag": (["N", "Y"], ["N", "Y"]),
-    "EndpointAccessType": (["ALIYUN", "OTHER", "ECS", "EXPRESS", "CEN", "DG"], ["ALIYUN", "OTHER", "ECS", "EXPRESS", "CEN", "DG"]),
+    "EndpointAccessType": (
+        ["ALIYUN", "OTHER", "ECS", "EXPRESS", "CEN", "DG"],
+        ["ALIYUN", "OTHER", "ECS", "EXPRESS", "CEN", "DG"],
+    ),
     "DiagnosisEndpointType": (["source", "destination", "unknown"], ["SOURCE", "DESTINATION", "UNKNOWN"]),
 }
 # The spec's lenient policy: what a lenient reader accepts, so strategies draw it as drift.
@@ -200,11 +356,17 @@ _RESPONSE_MODELS: dict[str, str] = {
 }
 
 _JSON: st.SearchStrategy[Any] = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=8,
 )
-_ODD_KEYS = st.sampled_from(["~", "/", "a/b", "~0", "~1", "x~y/z", "", " ", "Extra", "é"]) | st.text(max_size=6)
+_ODD_KEYS = st.sampled_from(["~", "/", "a/b", "~0", "~1", "x~y/z", "", " ", "Extra", "é"]) | st.text(
+    max_size=6
+)
 
 
 class _Mode:
@@ -230,8 +392,14 @@ def _integer(p: dict[str, Any]) -> st.SearchStrategy[Any]:
 def _number(p: dict[str, Any]) -> st.SearchStrategy[Any]:
     lo = p.get("minimum", p.get("exclusive_minimum"))
     hi = p.get("maximum", p.get("exclusive_maximum"))
-    floats = st.floats(lo, hi, allow_nan=False, allow_infinity=False,
-                       exclude_min="exclusive_minimum" in p, exclude_max="exclusive_maximum" in p)
+    floats = st.floats(
+        lo,
+        hi,
+        allow_nan=False,
+        allow_infinity=False,
+        exclude_min="exclusive_minimum" in p,
+        exclude_max="exclusive_maximum" in p,
+    )
     return floats | _integer(p)
 
 
@@ -243,7 +411,10 @@ def _string(p: dict[str, Any]) -> st.SearchStrategy[Any]:
 
 
 _SCALARS: dict[str, Callable[[dict[str, Any]], st.SearchStrategy[Any]]] = {
-    "integer": _integer, "number": _number, "string": _string, "boolean": lambda p: st.booleans(),
+    "integer": _integer,
+    "number": _number,
+    "string": _string,
+    "boolean": lambda p: st.booleans(),
 }
 
 
@@ -284,7 +455,9 @@ def _value(p: dict[str, Any], mode: _Mode, depth: int) -> st.SearchStrategy[Any]
             s = s | st.sampled_from(_NULL_WORDS)
     elif kind == "list":
         lo, hi = p.get("min_items", 0), p.get("max_items", max(p.get("min_items", 0), mode.max_items))
-        s = st.lists(_field(p["item"], mode, depth + 1), min_size=lo, max_size=max(lo, min(hi, mode.max_items)))
+        s = st.lists(
+            _field(p["item"], mode, depth + 1), min_size=lo, max_size=max(lo, min(hi, mode.max_items))
+        )
         if mode.drift and p["nullable"] and _NULL_WORDS:
             s = s | st.sampled_from(_NULL_WORDS)
     elif kind == "map":
@@ -305,20 +478,36 @@ def _model(name: str, mode: _Mode, depth: int) -> st.SearchStrategy[dict[str, An
     model = _MODELS[name]
 
     def build() -> st.SearchStrategy[dict[str, Any]]:
-        fields = {k: p for k, p in model["fields"].items() if depth < 6 or p["kind"] not in ("model", "list", "map")}
+        fields = {
+            k: p for k, p in model["fields"].items() if depth < 6 or p["kind"] not in ("model", "list", "map")
+        }
         required = {k: _field(fields[k], mode, depth) for k in model["required"] if k in fields}
         optional = {k: _field(p, mode, depth) for k, p in fields.items() if k not in required}
         s = st.fixed_dictionaries(required, optional=optional)
         if mode.awkward:
-            s = st.tuples(s, st.dictionaries(_ODD_KEYS.filter(lambda k: k not in model["fields"]), _JSON,
-                                             max_size=2)).map(lambda pair: {**pair[0], **pair[1]})
+            s = st.tuples(
+                s, st.dictionaries(_ODD_KEYS.filter(lambda k: k not in model["fields"]), _JSON, max_size=2)
+            ).map(lambda pair: {**pair[0], **pair[1]})
         return s
 
     return st.deferred(build)
 
 
 # ---------------------------------------------------------------- what a reader must survive
-_NUMERIC_TEXT = [" 42", "42 ", "+5", "1e3", "0x1F", "1_000", "", "007", "-0", "99999999999999999999", "1.5", "NaN"]
+_NUMERIC_TEXT = [
+    " 42",
+    "42 ",
+    "+5",
+    "1e3",
+    "0x1F",
+    "1_000",
+    "",
+    "007",
+    "-0",
+    "99999999999999999999",
+    "1.5",
+    "NaN",
+]
 _OTHER_WORDS = ["None", "null", "nil", "True", "true", "TRUE", "False", "1", "0", "yes", "no", "on", "off"]
 
 
@@ -326,7 +515,22 @@ def _edge_values(p: dict[str, Any]) -> list[Any]:
     """The values at the edges of what a property takes, and just past them: drift the policy accepts and drift
     it does not, bounds and one beyond, wrong types, members' Python names, arrays where objects belong."""
     kind = p["kind"]
-    out: list[Any] = [*_NUMERIC_TEXT, *_OTHER_WORDS, True, False, 0, 7, -1, 1.5, 3.0, [], {}, [1], {"a": 1}, None]
+    out: list[Any] = [
+        *_NUMERIC_TEXT,
+        *_OTHER_WORDS,
+        True,
+        False,
+        0,
+        7,
+        -1,
+        1.5,
+        3.0,
+        [],
+        {},
+        [1],
+        {"a": 1},
+        None,
+    ]
     if kind in ("scalar", "union"):
         types = p["types"]
         if "integer" in types or "number" in types:
@@ -345,7 +549,13 @@ def _edge_values(p: dict[str, Any]) -> list[Any]:
             out += [p["const"], str(p["const"])]
     elif kind == "enum":
         values, names = _ENUMS[p["name"]]
-        out += [*values, *names, *(v.lower() for v in values), *(v.upper() for v in values), *(v + " " for v in values)]
+        out += [
+            *values,
+            *names,
+            *(v.lower() for v in values),
+            *(v.upper() for v in values),
+            *(v + " " for v in values),
+        ]
     elif kind == "model":
         out += [[{}], "text", {"~": 1, "a/b": None}]
     elif kind == "list":
@@ -499,8 +709,12 @@ def error_response_documents(
 
 
 def response_documents(
-    unknown_enums: bool = False, drift: bool = False, max_items: int = 3, *,
-    action: str = "DescribePreCheckStatus", awkward: bool = False,
+    unknown_enums: bool = False,
+    drift: bool = False,
+    max_items: int = 3,
+    *,
+    action: str = "DescribePreCheckStatus",
+    awkward: bool = False,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Whole response documents of `action` (DescribePreCheckStatus unless told)."""
     return _model(_response_model(action), _Mode(unknown_enums, drift, awkward, max_items), 0)
@@ -565,8 +779,11 @@ def invalid_response_documents(
         kinds += ["wrong_type", "wrong_shape", "unknown_enum"]
     kind = draw(st.sampled_from(kinds or ["wrong_type"]))
     if kind == "unknown_field" or not places:
-        owners = [(path, parent[key], p["name"]) for path, parent, key, p in places
-                  if isinstance(parent[key], dict) and p["kind"] == "model" and _MODELS[p["name"]]["closed"]]
+        owners = [
+            (path, parent[key], p["name"])
+            for path, parent, key, p in places
+            if isinstance(parent[key], dict) and p["kind"] == "model" and _MODELS[p["name"]]["closed"]
+        ]
         owners += [("", doc, root)] if _MODELS[root]["closed"] else []
         if not owners:
             return doc, "", "none"

@@ -5,234 +5,24 @@
 `validate(document, strict=False)` returns every issue found, in document order (object members in the
 document's key order, array items in order), as `Issue` records whose `path` is a JSON Pointer.
 
-strict=True follows JSON Schema Draft 2020-12 for the keywords used. The default, lenient mode, is meant for
-recorded traffic: a string outside an open value set (`x-open-enum`), an undeclared property and the type
-drift allowed by the spec's lenient policy are warnings instead of errors, and an accepted drifted value is
-checked as the value it stands for. `format` is an annotation only, as in jsonschema's default.
+strict=True follows JSON Schema Draft 2020-12 for the keywords used, with `format: int32 | int64` asserted as
+ranges. The default, lenient mode, is meant for recorded traffic: a string outside an open value set
+(`x-open-enum`), an undeclared property and the type drift allowed by the spec's lenient policy are warnings
+instead of errors, and an accepted drifted value is checked as the value it stands for. Other formats are
+annotations only, as in jsonschema's default.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeAlias
 
+from . import _validation
 from . import _values as _v
+from ._validation import MISSING as _M
+from ._validation import Found as _L
+from ._validation import Issue
+from ._validation import finish as _finish
+from ._validation import merge as _merge
 
-__all__ = [
-    "VALIDATORS",
-    "Issue",
-    "validate",
-    "validate_error",
-    "validate_response",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One finding: `path` is a JSON Pointer into the document ("" for the root)."""
-
-    path: str
-    keyword: str
-    expected: str
-    found: str
-    severity: str  # "error" or "warning"
-    message: str
-
-
-# An issue while validating: path segments innermost first (callers append theirs), keyword, expected,
-# found, severity, message. Functions return None when they found nothing: no path is built on the happy path.
-_Raw: TypeAlias = tuple[list[str | int], str, str, str, str, str]
-_L: TypeAlias = list[_Raw]
-_Branch: TypeAlias = tuple[int, Callable[[object, bool, int], _L | None]]
-
-_NULL = _v.NULL
-_BOOLEAN = _v.BOOLEAN
-_OBJECT = _v.OBJECT
-_ARRAY = _v.ARRAY
-_NUMBER = _v.NUMBER
-_STRING = _v.STRING
-_INTEGER = _v.INTEGER
-_JSON_TYPES: dict[type, int] = {
-    str: _STRING,
-    int: _NUMBER | _INTEGER,
-    float: _NUMBER,
-    dict: _OBJECT,
-    list: _ARRAY,
-    bool: _BOOLEAN,
-    type(None): _NULL,
-}
-_M = object()  # a missing property
-_desc = _v.describe
-
-
-def _jt(x: object) -> int:
-    """The JSON types of a value as bits (an integral float is an integer too)."""
-    if type(x) is float and x.is_integer():
-        return _NUMBER | _INTEGER
-    return _JSON_TYPES.get(type(x), 0)
-
-
-def _add(
-    e: _L | None, segs: list[str | int], keyword: str, expected: str, found: str, severity: str, message: str
-) -> _L:
-    if e is None:
-        e = []
-    e.append((segs, keyword, expected, found, severity, message))
-    return e
-
-
-def _err(e: _L | None, segs: list[str | int], site: int, x: object) -> _L:
-    keyword, expected, _ = _SITES[site]
-    found = _desc(x)
-    return _add(e, segs, keyword, expected, found, "error", f"Expected {expected}, found {found}.")
-
-
-def _miss(e: _L | None, segs: list[str | int], site: int) -> _L:
-    keyword, expected, _ = _SITES[site]
-    return _add(e, segs, keyword, expected, "missing", "error", f"Required {expected} is missing.")
-
-
-def _lax(x: object, e: _L | None, segs: list[str | int], site: int) -> tuple[object, _L | None]:
-    """Lenient mode: replace a drifted string by the value it stands for, with a warning."""
-    keyword, expected, mask = _SITES[site]
-    if type(x) is str:
-        value = _LAX.read(x, mask)
-        if value is not _v.NOT_DRIFT:
-            found = _desc(x)
-            message = f"Expected {expected}, found {found}; accepted as {_desc(value)} (lenient)."
-            return value, _add(e, segs, keyword, expected, found, "warning", message)
-    return x, e
-
-
-def _type(x: object, e: _L | None, segs: list[str | int], site: int, lax: bool) -> tuple[object, _L | None]:
-    """The slow path of a `type` check: integral floats, lenient drift, else an error."""
-    keyword, expected, mask = _SITES[site]
-    if mask & _INTEGER and type(x) is float and x.is_integer():
-        return x, e
-    if lax and type(x) is str:
-        value = _LAX.read(x, mask)
-        if value is not _v.NOT_DRIFT:
-            found = _desc(x)
-            message = f"Expected {expected}, found {found}; accepted as {_desc(value)} (lenient)."
-            return value, _add(e, segs, keyword, expected, found, "warning", message)
-    return x, _err(e, segs, site, x)
-
-
-def _enum(e: _L | None, segs: list[str | int], site: int, x: object, lax: bool) -> _L:
-    keyword, expected, is_open = _SITES[site]
-    found = _desc(x)
-    if is_open and lax and type(x) is str:
-        message = f"Unknown value {x!r} of an open value set (known: {expected[7:]}); kept as is (lenient)."
-        return _add(e, segs, keyword, expected, found, "warning", message)
-    return _add(e, segs, keyword, expected, found, "error", f"Expected {expected}, found {found}.")
-
-
-def _extra(
-    e: _L | None, x: dict[object, object], known: set[str], segs: list[str | int], site: int, lax: bool
-) -> _L:
-    """One issue per undeclared property, at the property, in the document's key order."""
-    keyword, expected, _ = _SITES[site]
-    severity = "warning" if lax else "error"
-    for k in x:
-        if k not in known:
-            message = f"Property {k!r} is not declared by the schema (additionalProperties is false)."
-            path: list[str | int] = [k if type(k) is str else str(k), *segs]
-            e = _add(e, path, keyword, expected, _desc(x[k]), severity, message)
-    return e if e is not None else []
-
-
-def _too_deep(x: object) -> _L:
-    message = f"Nested deeper than {_v.MAX_DEPTH} levels where the schema refers back to itself; not read."
-    return [([], "depth", f"at most {_v.MAX_DEPTH} levels", _desc(x), "error", message)]
-
-
-def _merge(e: _L | None, r: _L, segs: list[str | int]) -> _L:
-    """Adopt the issues of a call on a child value, prefixing their paths with the child's segments."""
-    if segs:
-        for issue in r:
-            issue[0].extend(segs)
-    if e is None:
-        return r
-    e.extend(r)
-    return e
-
-
-def _has_error(r: _L | None) -> bool:
-    return r is not None and any(issue[4] == "error" for issue in r)
-
-
-def _comb(x: object, lax: bool, d: int, site: int, branches: tuple[_Branch, ...]) -> _L | None:
-    """anyOf/oneOf with branches whose types overlap: descend when only one branch takes the value's type."""
-    keyword, expected, one = _SITES[site]
-    t = _jt(x)
-    fits = [fn for mask, fn in branches if mask & t]
-    if len(fits) == 1:
-        return fits[0](x, lax, d)
-    passed: list[_L | None] = []
-    for fn in fits:
-        r = fn(x, lax, d)
-        if not _has_error(r):
-            passed.append(r)
-            if not one:
-                break
-    if len(passed) == 1 or (passed and not one):
-        return passed[0]
-    found = _desc(x)
-    if passed:
-        message = f"Expected {expected}, found {found}, which is valid under {len(passed)} of them."
-    else:
-        message = f"Expected {expected}, found {found}, which is valid under none of them."
-    return [([], keyword, expected, found, "error", message)]
-
-
-def _eq(a: object, b: object) -> bool:
-    """JSON equality as JSON Schema defines it: 1 == 1.0, but true != 1."""
-    if a is b:
-        return True
-    if type(a) is str or type(b) is str:
-        return a == b
-    if type(a) is list and type(b) is list:
-        return len(a) == len(b) and all(_eq(i, j) for i, j in zip(a, b, strict=True))
-    if type(a) is dict and type(b) is dict:
-        return len(a) == len(b) and all(k in b and _eq(v, b[k]) for k, v in a.items())
-    if type(a) is bool or type(b) is bool:
-        return type(a) is type(b) and a == b
-    return a == b
-
-
-def _in(x: object, values: object) -> bool:
-    assert type(values) is list
-    return any(_eq(x, v) for v in values)
-
-
-def _pointer(segs: list[str | int]) -> str:
-    return "".join("/" + str(s).replace("~", "~0").replace("/", "~1") for s in reversed(segs))
-
-
-def _order(document: object, segs: list[str | int], cache: dict[int, dict[object, int]]) -> list[int]:
-    """The position of a path in the document, for sorting issues into document order."""
-    key: list[int] = []
-    cur = document
-    for s in reversed(segs):
-        if type(cur) is dict:
-            positions = cache.get(id(cur))
-            if positions is None:
-                positions = cache[id(cur)] = {k: n for n, k in enumerate(cur)}
-            key.append(positions.get(s, len(positions)))
-            cur = cur.get(s)
-        elif type(cur) is list and type(s) is int and 0 <= s < len(cur):
-            key.append(s)
-            cur = cur[s]
-        else:
-            key.append(0)
-            cur = None
-    return key
-
-
-def _finish(document: object, raw: _L) -> list[Issue]:
-    if len(raw) > 1:
-        cache: dict[int, dict[object, int]] = {}
-        raw = sorted(raw, key=lambda issue: _order(document, issue[0], cache))
-    return [Issue(_pointer(segs), *rest) for segs, *rest in raw]
+__all__ = ["VALIDATORS", "Issue", "validate", "validate_error", "validate_response"]
 
 
 # The spec's lenient policy (x-service.lenient), applied by the runtime the models share.
@@ -279,24 +69,13 @@ _SITES: tuple[tuple[str, str, int], ...] = (
     ("anyOf", "any of [DiagnosisEndpointType, null]", 0),
     ("enum", 'one of "source", "destination", "unknown"', 1),
 )
+_h = _validation.Helpers(_SITES, _LAX)
+_err, _miss, _lax, _type, _enum, _extra, _comb = _h.err, _h.miss, _h.lax, _h.type, _h.enum, _h.extra, _h.comb
 
-_K0 = {
-    "Catched",
-    "Checking",
-    "Failed",
-    "Finished",
-    "Migrating",
-    "NotStarted",
-    "Suspending",
-}
+_K0 = {"Catched", "Checking", "Failed", "Finished", "Migrating", "NotStarted", "Suspending"}
 _F1 = _v.INT_FORMATS["int64"]
 _F2 = _v.INT_FORMATS["int32"]
-_K3 = {
-    "01",
-    "02",
-    "03",
-    "04",
-}
+_K3 = {"01", "02", "03", "04"}
 _K4 = {
     "AnalysisJobProgress",
     "Code",
@@ -317,10 +96,7 @@ _K4 = {
     "Total",
     "TotalRecordCount",
 }
-_K5 = {
-    "N",
-    "Y",
-}
+_K5 = {"N", "Y"}
 _K6 = {
     "Catched",
     "Checking",
@@ -359,33 +135,10 @@ _K7 = {
     "TargetNames",
     "Total",
 }
-_K8 = {
-    "ErrData",
-    "ErrMsg",
-    "ErrType",
-    "LogLevel",
-}
-_K9 = {
-    "Code",
-    "ErrorItem",
-    "JobId",
-    "JobName",
-    "JobProgress",
-    "State",
-    "Total",
-}
-_K10 = {
-    "Failed",
-    "Success",
-}
-_K11 = {
-    "ALIYUN",
-    "CEN",
-    "DG",
-    "ECS",
-    "EXPRESS",
-    "OTHER",
-}
+_K8 = {"ErrData", "ErrMsg", "ErrType", "LogLevel"}
+_K9 = {"Code", "ErrorItem", "JobId", "JobName", "JobProgress", "State", "Total"}
+_K10 = {"Failed", "Success"}
+_K11 = {"ALIYUN", "CEN", "DG", "ECS", "EXPRESS", "OTHER"}
 _K12 = {
     "Code",
     "DestRegion",
@@ -402,30 +155,10 @@ _K12 = {
     "State",
     "Total",
 }
-_K13 = {
-    "Diagnosis",
-    "ModelVersion",
-}
-_K14 = {
-    "destination",
-    "source",
-    "unknown",
-}
-_K15 = {
-    "CnDocUrl",
-    "Code",
-    "EndpointType",
-    "InternationalDocUrl",
-    "Result",
-}
-_K16 = {
-    "AccessDeniedDetail",
-    "Code",
-    "HostId",
-    "Message",
-    "Recommend",
-    "RequestId",
-}
+_K13 = {"Diagnosis", "ModelVersion"}
+_K14 = {"destination", "source", "unknown"}
+_K15 = {"CnDocUrl", "Code", "EndpointType", "InternationalDocUrl", "Result"}
+_K16 = {"AccessDeniedDetail", "Code", "HostId", "Message", "Recommend", "RequestId"}
 
 
 # response: #/$defs/DescribePreCheckStatusResponse
@@ -978,19 +711,19 @@ def _e1(x: object, lax: bool, d: int) -> _L | None:
 
 
 def validate_response(document: object, strict: bool = False) -> list[Issue]:
-    """All issues of `document` against the response schema, in document order."""
+    "All issues of `document` against the response schema, in document order."
     raw = _e0(document, not strict, 0)
     return [] if raw is None else _finish(document, raw)
 
 
 def validate_error(document: object, strict: bool = False) -> list[Issue]:
-    """All issues of `document` against the error schema, in document order."""
+    "All issues of `document` against the error schema, in document order."
     raw = _e1(document, not strict, 0)
     return [] if raw is None else _finish(document, raw)
 
 
 def validate(document: object, strict: bool = False) -> list[Issue]:
-    """All issues of `document` against the response schema, in document order."""
+    "All issues of `document` against the response schema, in document order."
     return validate_response(document, strict)
 
 

@@ -18,7 +18,10 @@ extensions. The first line on stdout is the URL; one JSON log line a request goe
 EPILOG = """\
 data:
   synthetic (default)   any job id exists, made up from the item schema by --seed
-  --data DIR            recorded responses (*.json, 200 or error bodies), found by file name or job id
+  --data FILE.jsonl     a recording of exchanges (JSON Lines, docs/validating.md) replayed: each request gets
+                        what was recorded for its job, other parameters and page, in the order recorded
+  --data DIR            recorded bodies (*.json, 200 or error bodies), found by file name or job id, and
+                        recordings (*.jsonl, *.ndjson) replayed; anything else gets the unknown-job error
 
 scenarios (--scenario NAME or NAME:step=SECONDS): jobs move pending -> running -> done/aborted
   over time from their first request; the names are the spec's x-emulator scenarios.
@@ -35,6 +38,7 @@ examples:
   %(prog)s --port 8080
   %(prog)s --scenario NAME:step=0.5 --faults "throttle:every=4,slow:rate=0.1:ms=200"
   %(prog)s --data captures/ --access-key AK:SK --seed 7
+  %(prog)s --data recording.jsonl
 """
 
 
@@ -51,7 +55,8 @@ def _port(text: str) -> int:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
-    p.add_argument("--data", metavar="DIR", help="serve recorded responses from DIR instead of synthetic jobs")
+    p.add_argument("--data", metavar="PATH", help="serve what was recorded instead of synthetic jobs: a recording "
+                   "(*.jsonl), a recorded body (*.json), or a folder of them")
     p.add_argument("--scenario", metavar="NAME", help="jobs walk this scenario of the spec (NAME[:step=S])")
     p.add_argument("--faults", metavar="SPEC", help="faults to inject (see below)")
     p.add_argument("--access-key", metavar="ID:SECRET", action="append", dest="access_keys",
@@ -67,7 +72,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, spec_path
+    from ..defaults import UsageError, spec_path
     from ..errors import SpecError
     from ..pipeline import NoDefaultError
     from .api import EmulatorConfigError
@@ -95,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     keys = ", ".join(k for k in server.engine.keys)
     print(f"mock-server: {server.api.spec_path}, seed {args.seed}, scenario {args.scenario or 'none'}, "
           f"faults {server.faults.describe()}, access keys: {keys}; Ctrl-C stops", file=sys.stderr, flush=True)
+    if server.engine.replays is not None:
+        print(f"mock-server: replaying {server.engine.replays.summary}", file=sys.stderr, flush=True)
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()

@@ -1,12 +1,12 @@
-"""The jobs the emulator serves: synthetic ones made up from the item schema by seed, or recordings.
+"""The jobs the emulator serves: synthetic ones made up from the item schema by seed, or recorded bodies.
 
 A job is a list of items (the operation's paged list) plus top-level fields. Synthetic jobs exist for
-every job id asked for (each derived from the seed and the id); with a data folder only recorded jobs
-exist, and an unknown id gets the spec's `unknown_job` error. A recording is found by its file name or
-by its echo of the job parameter, exactly as recorded (a leading space included), and answers only
-requests whose other echoed parameters match what it recorded (the subtask code it was recorded for).
-Filters and page-number pagination are applied per request; a scenario (scenarios.py) moves a
-synthetic job's states over time.
+every job id asked for (each derived from the seed and the id); with --data only recorded jobs exist,
+and an unknown id gets the spec's `unknown_job` error. A recorded body (*.json) is found by its file
+name or by its echo of the job parameter, exactly as recorded (a leading space included), and answers
+only requests whose other echoed parameters match what it recorded (the subtask code it was recorded
+for). Filters and page-number pagination are applied per request; a scenario (scenarios.py) moves a
+synthetic job's states over time. Recordings of whole exchanges (*.jsonl) are replayed by replay.py.
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..ir import Scenario
 from .api import Api, EmulatorConfigError, OperationApi
 from .scenarios import Timeline, choose_failures, stable_rng
+
+if TYPE_CHECKING:
+    from .replay import Replay
 
 MAX_RECORDING_BYTES = 64 * 1024 * 1024  # one recorded answer; a larger file is refused, not read
 _PLACEHOLDER = "\u0000items\u0000"
@@ -142,7 +145,7 @@ class JobStore:
     """Every job of one operation, created on first sight (synthetic) or loaded from recordings."""
 
     def __init__(self, api: Api, op: OperationApi, *, seed: int = 0, scenario: Scenario | None = None,
-                 step_s: float | None = None, data: str | Path | None = None,
+                 step_s: float | None = None, data: DataFiles | None = None, replay: Replay | None = None,
                  clock: Callable[[], float] | None = None) -> None:
         import time
 
@@ -154,10 +157,11 @@ class JobStore:
         self.clock = clock or time.monotonic
         self.jobs: dict[str, Job] = {}
         self.recordings: dict[str, list[Job]] = {}  # job id, exactly as recorded -> its recordings
+        self.replay = replay  # recorded exchanges of this operation (replay.py)
         self.recorded_only = data is not None
         self._lock = threading.Lock()
         if data is not None:
-            for job in load_recordings(api, op, Path(data)):
+            for job in load_bodies(api, op, data):
                 self.recordings.setdefault(job.job_id, []).append(job)
 
     # ------------------------------------------------------------------ jobs
@@ -331,36 +335,77 @@ def _managed(store: JobStore) -> frozenset[str]:
     return frozenset() if lc is None else frozenset({lc.item_field, *lc.failed_item_fields})
 
 
-def load_recordings(api: Api, op: OperationApi, folder: Path) -> list[Job]:
-    """Every *.json under `folder`: a 200 body (its items are served paged) or an error body (served as
-    recorded, with the status the error table gives its code). Each is found by its file name and, for
-    a 200 body, by the response field that echoes the job parameter, exactly as recorded. Nothing
-    outside the folder is read: a link leading out of it, or a file that is not a regular one, is refused."""
-    if not folder.is_dir():
-        raise EmulatorConfigError(f"--data {folder}: not a folder")
-    root = folder.resolve()
+BODY_SUFFIX = ".json"
+RECORDING_SUFFIXES = (".jsonl", ".ndjson")  # JSON Lines of exchanges (docs/validating.md, "Recordings")
+
+
+@dataclass(frozen=True)
+class DataFiles:
+    """What --data names: recorded bodies (*.json) and recordings of exchanges (*.jsonl, *.ndjson), all of
+    them inside `root` (nothing outside it is read), in a stable order."""
+
+    given: Path
+    root: Path
+    bodies: tuple[Path, ...]
+    recordings: tuple[Path, ...]
+
+
+def find_data(path: str | Path) -> DataFiles:
+    """The files of --data PATH: a folder (walked, links to folders not entered) or one file, a recording
+    (*.jsonl, *.ndjson) or a body (*.json). A link leading out of the folder, a FIFO or a dangling link is
+    refused with its name, before anything is served."""
+    given = Path(path)
+    if given.is_file() or (given.exists() and not given.is_dir()):
+        suffix = given.suffix.lower()
+        if suffix != BODY_SUFFIX and suffix not in RECORDING_SUFFIXES:
+            raise EmulatorConfigError(f"--data {given}: not a folder, a recording (*.jsonl, *.ndjson) or a "
+                                      f"recorded body (*.json)")
+        root = given.resolve().parent
+        return DataFiles(given, root, (given,) if suffix == BODY_SUFFIX else (),
+                         (given,) if suffix in RECORDING_SUFFIXES else ())
+    if not given.is_dir():
+        raise EmulatorConfigError(f"--data {given}: not a folder or a file: it does not exist")
+    root = given.resolve()
     problems: list[str] = []
-    files: list[Path] = []
-    for where, dirs, names in os.walk(folder, onerror=lambda exc: problems.append(f"{exc.filename}: "
-                                                                                   f"{exc.strerror}")):
+    bodies: list[Path] = []
+    recordings: list[Path] = []
+    for where, dirs, names in os.walk(given, onerror=lambda exc: problems.append(f"{exc.filename}: "
+                                                                                  f"{exc.strerror}")):
         dirs.sort()  # links to folders are listed here but never entered (followlinks is off)
         for name in dirs:
             link = Path(where, name)
             if link.is_symlink() and not link.resolve().is_relative_to(root):
                 problems.append(f"{link}: links out of the data folder (to {link.resolve()}): not read")
-        files += [Path(where, n) for n in sorted(names) if n.endswith(".json")]
-    if not files and not problems:
-        raise EmulatorConfigError(f"--data {folder}: no *.json recordings in it")
+        for name in sorted(names):
+            suffix = Path(name).suffix.lower()
+            if suffix == BODY_SUFFIX:
+                bodies.append(Path(where, name))
+            elif suffix in RECORDING_SUFFIXES:
+                recordings.append(Path(where, name))
+    if problems:
+        raise EmulatorConfigError("unreadable recordings:\n  " + "\n  ".join(problems))
+    if not bodies and not recordings:
+        raise EmulatorConfigError(f"--data {given}: no recordings in it (*.json bodies, *.jsonl or *.ndjson "
+                                  "recordings of exchanges)")
+    return DataFiles(given, root, tuple(sorted(bodies)), tuple(sorted(recordings)))
+
+
+def load_bodies(api: Api, op: OperationApi, files: DataFiles) -> list[Job]:
+    """Every recorded body: a 200 body (its items are served paged) or an error body (served as recorded,
+    with the status the error table gives its code). Each is found by its file name and, for a 200 body,
+    by the response field that echoes the job parameter, exactly as recorded. A file that is not a regular
+    one, or leads out of the data folder, is refused."""
     service = api.ir.service
     pg = op.pagination
     echoes = {param: name for name, param in op.cfg.echo.items()}  # request parameter -> response field
     echo_field = echoes.get(op.cfg.job_param)
     paging = {pg.items_field, pg.page_field, pg.size_field, pg.total_field}
+    problems: list[str] = []
     jobs: list[Job] = []
-    for path in sorted(files):
+    for path in files.bodies:
         try:
-            body = json.loads(_read_inside(path, root))
-        except _Refused as exc:
+            body = json.loads(read_inside(path, files.root))
+        except Refused as exc:
             problems.append(f"{path}: {exc}")
             continue
         except ValueError as exc:
@@ -402,27 +447,35 @@ def _text(value: Any) -> str | None:
     return None
 
 
-class _Refused(Exception):
-    pass
+class Refused(Exception):
+    """A data file that is not read; the message says why."""
 
 
-def _read_inside(path: Path, root: Path) -> bytes:
-    """The bytes of a recording that lies inside `root` once every link is followed, and is a regular file
-    of sane size; _Refused otherwise (nothing is opened outside the folder, no FIFO blocks the start)."""
+def open_inside(path: Path, root: Path) -> tuple[int, os.stat_result, Path]:
+    """An open descriptor of a data file that lies inside `root` once every link is followed and is a regular
+    file, with its status and real path; Refused otherwise (nothing is opened outside the folder, no FIFO
+    blocks the start)."""
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:  # a dangling link, a loop of links
-        raise _Refused(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+        raise Refused(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
     if not real.is_relative_to(root):
-        raise _Refused(f"links out of the data folder (to {real}): not read")
+        raise Refused(f"links out of the data folder (to {real}): not read")
     try:
         fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise _Refused(f"cannot be read: {exc.strerror or exc}") from None
+        raise Refused(f"cannot be read: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise Refused("not a regular file: not read")
+    return fd, info, real
+
+
+def read_inside(path: Path, root: Path) -> bytes:
+    """The bytes of a recorded body inside `root` (see open_inside), of sane size; Refused otherwise."""
+    fd, info, _ = open_inside(path, root)
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise _Refused("not a regular file: not read")
         if info.st_size > MAX_RECORDING_BYTES:
-            raise _Refused(f"{info.st_size:,} bytes, over the {MAX_RECORDING_BYTES:,}-byte limit: not read")
+            raise Refused(f"{info.st_size:,} bytes, over the {MAX_RECORDING_BYTES:,}-byte limit: not read")
         return fh.read(MAX_RECORDING_BYTES + 1)

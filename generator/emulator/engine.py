@@ -28,8 +28,9 @@ from ..ir import EnumProperty, ScalarProperty, Scenario
 from ..runtime._errors import XmlError
 from ..runtime._signing import V3_ALGORITHM
 from .api import Api, EmulatorConfigError, OperationApi
-from .data import JobStore
+from .data import JobStore, find_data
 from .faults import Fault, FaultPlan
+from .replay import EmptyPage, Miss, NoAnswer, Recorded, index
 from .signatures import SignatureError, verify_v2, verify_v3
 from .xml_writer import dict_to_xml
 
@@ -190,10 +191,16 @@ class Engine:
                     errors.append(str(exc))
             if chosen is None:
                 raise EmulatorConfigError(errors[0])
+        files = find_data(data) if data is not None else None
+        self.replays = index(api, files) if files is not None and files.recordings else None
         for action, op in api.operations.items():
             use = chosen if chosen and chosen[0].name in op.cfg.scenarios else None
-            self.stores[action] = JobStore(api, op, seed=seed, scenario=use[0] if use else None,
-                                           step_s=use[1] if use else None, data=data, clock=clock)
+            self.stores[action] = JobStore(
+                api, op, seed=seed, scenario=use[0] if use else None, step_s=use[1] if use else None, data=files,
+                replay=self.replays.by_action.get(action) if self.replays else None, clock=clock)
+        if files is not None and not any(s.recordings or s.replay for s in self.stores.values()):
+            found = f": {self.replays.summary}" if self.replays else ""
+            raise EmulatorConfigError(f"--data {files.given}: nothing to serve{found}")
         service = api.ir.service
         self.retry_header = service.retry.get("retry_after_header")
         self.request_id_header = api.gateway.request_id_header
@@ -277,6 +284,8 @@ class Engine:
                                            xml=wants.xml, code=rej.code, status=rej.status)
             reply.close = req.problem is not None  # the connection's state is unknown: start afresh
             record["verdict"] = code
+            if rej.reason:
+                record["reason"] = rej.reason
         except Exception as exc:  # never a traceback to the client: log it, answer the temporary failure
             # One line, no traceback (that needs DEBUG): the console stays clean like the client's answer.
             LOG.error("emulator: internal error on request %s: %s: %s", request_id, type(exc).__name__, exc)
@@ -353,10 +362,18 @@ class Engine:
         values = self._validate(op, params)
         store = self.stores[action]
         job_id = self._job_id(op, params)
-        job = store.get(job_id, params)
+        job = store.jobs.get(job_id)  # a job added by add_job() comes first
+        why = None
+        if job is None and store.replay is not None:
+            answer = store.replay.answer(job_id, params, xml)
+            if not isinstance(answer, Miss):
+                return self._replayed(op, answer, request_id, record, struck, delay, xml)
+            why = answer.reason if store.replay.knows(job_id) else None
+        if job is None:
+            job = store.get(job_id, params)
         if job is None:
             raise _Rejected("unknown_job", code=op.cfg.unknown_job or self.api.gateway_error("invalid_parameter").code,
-                            reason=store.why_missing(job_id, params))
+                            reason=why or store.why_missing(job_id, params))
         if job.error is not None:
             status, body = job.error
             body = dict(body)
@@ -375,6 +392,27 @@ class Engine:
             ctype, raw = "application/json;charset=utf-8", page.to_json()
         record["items"] = len(page.refs)
         return self._finish(Reply(200, [("Content-Type", ctype)], raw, delay_s=delay), request_id, struck)
+
+    def _replayed(self, op: OperationApi, answer: Recorded | NoAnswer | EmptyPage, request_id: str,
+                  record: dict[str, Any], struck: Mapping[str, Fault], delay: float, xml: bool) -> Reply:
+        """A recorded answer (replay.py) as it was recorded; an empty page past a list's end in the asked format."""
+        if isinstance(answer, NoAnswer):
+            record["replayed"] = answer.where
+            return Reply(0, [], b"", delay_s=delay, drop=True)
+        if isinstance(answer, EmptyPage):
+            record["replayed"] = f"past the last page, {answer.where}"
+            doc = answer.doc
+            rid_field = self.api.ir.service.error_request_id_field
+            if rid_field and rid_field in doc:
+                doc[rid_field] = request_id
+            ctype, raw = self.encode(doc, op.op.xml_root if xml else None, op.response_shape)
+            record["items"] = 0
+            return self._finish(Reply(200, [("Content-Type", ctype)], raw, delay_s=delay), request_id, struck)
+        record["replayed"] = answer.where
+        if answer.code is not None:
+            record["verdict"] = answer.code
+        return self._finish(Reply(answer.status, list(answer.headers), answer.body, delay_s=delay), request_id,
+                            struck)
 
     @staticmethod
     def _job_id(op: OperationApi, params: Mapping[str, str]) -> str:

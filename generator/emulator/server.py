@@ -258,7 +258,8 @@ class Emulator:
     {id: secret} mapping (default: one key, DEFAULT_KEY_ID / DEFAULT_KEY_SECRET).
     scenario: `NAME` or `NAME:step=SECONDS`, one of the spec's x-emulator scenarios.
     faults: a --faults string (see faults.py) or a FaultPlan.
-    data: a folder of recorded responses (then only recorded jobs exist).
+    data: a recording of exchanges (*.jsonl, replayed), a recorded body (*.json), or a folder of them (then
+    only recorded jobs exist; see data.py and replay.py).
     """
 
     def __init__(self, *, spec: str | Path | None = None, api: Api | None = None, host: str = "127.0.0.1",

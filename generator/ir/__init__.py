@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from ..errors import SpecError
 from ..load import Document
 from .base import COMPONENTS, Context, as_dict
-from .cli import CliColumn, CliOption, CliStatus, cli_status
+from .cli import STATUS_OWN_OPTIONS, CliColumn, CliOption, CliStatus, cli_status
 from .emulator import (
     EmulatorOperation,
     EmulatorService,
@@ -77,8 +77,6 @@ def build(doc: Document) -> IR:
 
 def build_collecting(doc: Document) -> tuple[IR | None, Context]:
     """Build as far as the document allows, collecting problems instead of stopping at the first."""
-    from ..status import OWN_OPTIONS  # the status command's own flags: an x-cli option must not take one
-
     ctx = Context(doc)
     schemas = SchemaBuilder(ctx)
     models, enums = schemas.build(error_class_names(doc.data))
@@ -97,7 +95,7 @@ def build_collecting(doc: Document) -> tuple[IR | None, Context]:
     for (at, raw), op in zip(raw_ops, operations, strict=False):
         emu = emulator_operation(ctx, builder.find, at, raw.get("x-emulator"), op, codes)
         cli_x = as_dict(raw.get("x-cli"))
-        cli = cli_status(ctx, builder.find, at, cli_x.get("status"), op, OWN_OPTIONS, seen)
+        cli = cli_status(ctx, builder.find, at, cli_x.get("status"), op, STATUS_OWN_OPTIONS, seen)
         finished.append(replace(op, emulator=emu, cli=cli))
     ir = IR(service, tuple(finished), tuple(models), tuple(enums), doc.digest, index)
     return ir, ctx

@@ -9,6 +9,10 @@ from ..load import Pointer
 from .base import Context, as_dict
 from .operations import Operation, Parameter, Resolver, Waiter
 
+# The status command's own flags: an x-cli option must not take one (the command reads this set too).
+STATUS_OWN_OPTIONS = frozenset({"region", "endpoint", "watch", "format", "interval", "timeout", "page-size", "color",
+                                "package", "help", "quiet"})
+
 
 @dataclass(frozen=True)
 class CliOption:

@@ -15,15 +15,12 @@ import importlib
 import json
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TextIO
 
-# The command's own options: an x-cli option may not take one of these names (checked at generation).
-OWN_OPTIONS = frozenset({"region", "endpoint", "watch", "format", "interval", "timeout", "page-size", "color",
-                         "package", "help", "quiet"})
+from . import terminal
 
 EXIT_OK, EXIT_API_ERROR, EXIT_USAGE, EXIT_FAILED, EXIT_TIMEOUT = 0, 1, 2, 3, 4
 
@@ -105,7 +102,7 @@ def add_arguments(p: argparse.ArgumentParser, argv: Sequence[str] | None = None)
                    "generated/, else the installed one)")
     spec: dict[str, Any] | None = None
     if "status" in args:
-        from .traffic import find_package
+        from .package import find_package
 
         try:
             spec = cli_spec(find_package(_prescan(args)))
@@ -198,69 +195,46 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())  # trailing "\t\n", embedded newlines: one line a cell
 
 
-def _clip(text: str, width: int | None) -> str:
-    if width is None or len(text) <= width:
-        return text
-    return text[: width - 1] + "…"
-
-
-COLOURS = {"failed": "\033[31m", "warning": "\033[33m", "passed": "\033[32m", "pending": ""}
-BOLD, RESET = "\033[1m", "\033[0m"
+TONES = {"failed": "red", "warning": "yellow", "passed": "green", "pending": ""}
 
 
 def table(spec: dict[str, Any], items: list[dict[str, Any]], *, colour: bool, clip: bool) -> list[str]:
     rows = Rows(spec)
     columns = spec["columns"]
     ordered = rows.order(items)
-    cells = [[_clip(_text(item.get(c["field"])), c["max_width"] if clip else None) for c in columns]
-             for item in ordered]
-    widths = [max([len(c["title"])] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-
-    def line(values: list[str]) -> str:
-        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
-
-    out = [(BOLD if colour else "") + line([c["title"] for c in columns]) + (RESET if colour else "")]
-    for item, row in zip(ordered, cells, strict=True):
-        tone = COLOURS[rows.kind(item)] if colour else ""
-        out.append(tone + line(row) + (RESET if tone else ""))
-    return out
+    return terminal.table([c["title"] for c in columns],
+                          [[_text(item.get(c["field"])) for c in columns] for item in ordered],
+                          tones=[TONES[rows.kind(item)] for item in ordered],
+                          max_widths=[c["max_width"] if clip else None for c in columns], colour=colour)
 
 
 # ---------------------------------------------------------------- progress while watching
 class Progress:
-    """A bar on a terminal (stderr), a line per change elsewhere; nothing with --quiet."""
+    """The commands' bar on a terminal (stderr), a line per change elsewhere; nothing with --quiet."""
 
     def __init__(self, stream: TextIO, enabled: bool) -> None:
         self.stream = stream
         self.enabled = enabled
-        self.tty = enabled and stream.isatty()
-        self.started = time.monotonic()
+        self.bar = terminal.Bar(stream, delay_s=0.0)
+        self.tty = enabled and self.bar.enabled
         self.last = ""
-        self.shown = False
 
     def update(self, state: Any, done: int, total: int | None) -> None:
         if not self.enabled:
             return
-        elapsed = time.monotonic() - self.started
         count = f"{done}/{total} items done" if total else f"{done} items done"
         if self.tty:
-            width = 30
-            filled = int(width * done / total) if total else 0
-            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {count} · {_text(state) or '?'} · "
-                              f"{elapsed:.0f}s \033[K")
-            self.shown = True
-        else:
-            text = f"{_text(state) or '?'}: {count}"
-            if text == self.last:
-                return
+            self.bar.draw(done / total if total else None, f"{count} · {_text(state) or '?'} · "
+                          f"{self.bar.elapsed:.0f}s", force=True)
+            return
+        text = f"{_text(state) or '?'}: {count}"
+        if text != self.last:
             self.last = text
-            self.stream.write(f"[{elapsed:5.0f}s] {text}\n")
-        self.stream.flush()
+            self.stream.write(f"[{self.bar.elapsed:5.0f}s] {text}\n")
+            self.stream.flush()
 
     def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        self.bar.close()
 
 
 # ---------------------------------------------------------------- running
@@ -331,7 +305,7 @@ def _error_fields(exc: BaseException) -> dict[str, Any]:
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    from .traffic import find_package
+    from .package import find_package
 
     try:
         package = find_package(args.package)
@@ -463,7 +437,7 @@ def _report(spec: dict[str, Any], args: argparse.Namespace, out: TextIO, shown: 
         for line in table(spec, snap.items, colour=colour, clip=clip):
             out.write(line + "\n")
         out.write("\n")
-    tone = {"failed": COLOURS["failed"], "timeout": COLOURS["warning"], "passed": COLOURS["passed"]}.get(
-        outcome.kind, "") if colour else ""
-    out.write(f"{tone}{outcome.message}{RESET if tone else ''}\n")
+    tone = terminal.COLOURS[{"failed": "red", "timeout": "yellow", "passed": "green"}.get(outcome.kind, "")] \
+        if colour else ""
+    out.write(f"{tone}{outcome.message}{terminal.RESET if tone else ''}\n")
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import pysource
-from .ir import (
+from ..ir import (
     IR,
     AnyProperty,
     Constraints,
@@ -23,6 +22,7 @@ from .ir import (
     ScalarProperty,
     UnionProperty,
 )
+from . import pysource
 
 _CLASSES = {"string": ("str",), "integer": ("int",), "number": ("float", "int"), "boolean": ("bool",)}
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, pysource
-from .codec import Plan, additional_map, lenient_source, needs_writer, off_path, property_table
-from .ir import (
+from .. import __version__
+from ..ir import (
     IR,
     AnyProperty,
     Enum,
@@ -26,18 +25,22 @@ from .ir import (
     UnionProperty,
     snake,
 )
-from .ir.xml import xml_shape
-from .load import Document, bundle
-from .runtime._values import MAX_DEPTH
+from ..ir.xml import xml_shape
+from ..load import Document, bundle
+from ..runtime._values import MAX_DEPTH
+from . import pysource
+from .codec import Plan, additional_map, lenient_source, needs_writer, off_path, property_table
+from .pydantic import MODULE as PYDANTIC_MODULE
+from .pydantic import render_pydantic
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
-RUNTIME = HERE / "runtime"
+RUNTIME = HERE.parent / "runtime"
 # Hand-written, standard-library-only modules copied into every package (the Stainless split:
 # a small tuned core, thin generated layers on top).
 # Generated modules that import a third-party package (the others use the standard library only).
-OPTIONAL_MODULES = ("strategies",)
-RUNTIME_MODULES = ("_base.py", "_values.py", "_errors.py", "_credentials.py", "_signing.py", "_endpoints.py", "_retry.py",
+OPTIONAL_MODULES = ("strategies", PYDANTIC_MODULE.removesuffix(".py"))
+RUNTIME_MODULES = ("_base.py", "_values.py", "_validation.py", "_errors.py", "_credentials.py", "_signing.py", "_endpoints.py", "_retry.py",
                    "_xml.py", "_transport.py", "_http.py", "_paging.py", "_client.py", "_aclient.py")
 
 
@@ -180,11 +183,12 @@ def render(doc: Document, ir: IR) -> dict[str, str]:
         schema = {"$comment": head.strip().replace("\n# ", " ").lstrip("# "), **schema}
         files[f"{pkg}/schemas/{name}.schema.json"] = _json(schema)
     files[f"{pkg}/validators.py"] = _render_validators(doc, schemas, ir, head)
+    files[f"{pkg}/{PYDANTIC_MODULE}"] = render_pydantic(schemas, pkg, head)  # the optional pydantic flavour
     return dict(sorted(files.items()))
 
 
 def _render_validators(doc: Document, schemas: dict[str, Any], ir: IR, head: str) -> str:
-    from .errors import SpecError
+    from ..errors import SpecError
     from .validator_compiler import InvalidSchema, UnsupportedKeyword, compile_validators
 
     try:

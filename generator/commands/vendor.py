@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
+from .. import __version__
+from ..defaults import ROOT
 
 STAMP = "VENDORED.md"
 SKIP_DIRS = frozenset({"__pycache__"})
@@ -88,7 +89,7 @@ def _package_files(folder: Path) -> dict[str, bytes]:
 
 def load_source(explicit: str | None) -> Source:
     """The generated package to copy: its files and the spec hash it was generated from."""
-    from .traffic import find_package
+    from .package import find_package
 
     name = find_package(explicit, "--source")
     found = importlib.util.find_spec(name)
@@ -118,13 +119,13 @@ def absolute_imports(files: dict[str, bytes], name: str) -> list[str]:
 
 def spec_drift(source: Source) -> str | None:
     """In a checkout (spec/ beside generated/): a message when the package is stale against the spec."""
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     if source.folder.resolve().parent != (root / "generated").resolve():
         return None  # an installed package: its spec is not here to compare with
     try:
-        from .errors import SpecError
-        from .load import load
-        from .pipeline import default_spec
+        from ..defaults import default_spec
+        from ..errors import SpecError
+        from ..load import load
     except ImportError:  # the toolkit installed without its generation dependencies
         return None
     try:
@@ -165,7 +166,7 @@ def commands(into: Path, name: str, source: Source) -> tuple[str, str]:
 
 
 def _default_source() -> str | None:
-    from .traffic import find_package
+    from .package import find_package
 
     try:
         return find_package(None, "--source")
@@ -180,7 +181,7 @@ def stamp_text(source: Source, name: str, into: Path) -> str:
         "",
         f"Generated code, copied from the `{source.name}` package by `{toolkit_command()} vendor`. Do not edit it:",
         "change the spec, regenerate, and re-vendor. It needs only the Python standard library (the optional",
-        "`strategies` module needs Hypothesis).",
+        "`strategies` module needs Hypothesis, the optional `pydantic_models` module pydantic).",
         "",
         "| | |",
         "|---|---|",
@@ -380,7 +381,7 @@ def fix(report: Report, name: str, into: Path, source: Source) -> str:
         revendor += " --force"
     drift = spec_drift(source)
     if drift:
-        revendor = f"{toolkit_command()} generate (in {Path(__file__).resolve().parent.parent}), then {revendor}"
+        revendor = f"{toolkit_command()} generate (in {ROOT}), then {revendor}"
     return revendor
 
 
