@@ -15,7 +15,7 @@ DEFAULT_TIMEOUTS = {"connect_s": 5.0, "read_s": 10.0}
 DEFAULT_RETRY: dict[str, Any] = {"max_attempts": 3, "base_delay_ms": 200, "max_delay_ms": 20000, "deadline_s": 60,
                                  "retry_after_header": None}
 DEFAULT_ERROR_ROOT = "Error"
-ASYNC_PREFIX = "Async"  # the async client's class: the client's name after it (AsyncDtsClient)
+ASYNC_PREFIX = "Async"  # the async client's class is the client's name after it (AsyncShopClient)
 
 
 @dataclass(frozen=True)
