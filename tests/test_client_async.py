@@ -261,6 +261,7 @@ def test_a_call_cancelled_while_it_waits_for_a_thread_is_never_sent() -> None:
 
         asyncio.run(scenario())
         assert [r.params["DtsJobId"] for r in server.requests] == ["first", "a", "c"]
+        assert [r.connection for r in server.requests] == [1, 1, 1]  # not even a connection spent on it
 
 
 def test_closing_fails_the_calls_still_waiting_for_a_thread() -> None:

@@ -139,7 +139,7 @@ MUTANTS = [
     Mutant("async: a call cancelled while queued is still sent", f"{PKG}/_transport.py",
            r"        if cancellation\.cancelled:\n            raise TransportError\(\"cancelled before it was sent\"\)\n", ""),
     Mutant("async: one outcome delivered per wake-up, the rest left waiting", f"{PKG}/_transport.py",
-           r"        while pending:\n", "        if pending:\n"),
+           r"        while pending:\n", "        for _ in range(1 if pending else 0):\n"),
 ]
 
 

@@ -13,6 +13,8 @@ package.
 from __future__ import annotations
 
 import _thread
+import contextlib
+import inspect
 import math
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -142,8 +144,6 @@ class Cancellation:
             self.cancelled = True
             sock, self._sock = self._sock, None
             if sock is not None:
-                import contextlib
-
                 with contextlib.suppress(OSError):  # already closed
                     sock.shutdown(2)  # socket.SHUT_RDWR
 
@@ -176,7 +176,7 @@ class ThreadedTransport:
     """
 
     def __init__(self, transport: Transport, *, max_workers: int = 16, close_transport: bool = True) -> None:
-        if not isinstance(transport, Transport) or _is_coroutine_function(getattr(transport, "request", None)):
+        if not isinstance(transport, Transport) or inspect.iscoroutinefunction(getattr(transport, "request", None)):
             raise RequestValidationError("transport", "must have request(method, url, headers, body, *, budget_s) "
                                                       f"and close() (the Transport protocol), not {shown(transport)}")
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
@@ -309,7 +309,7 @@ class _Inbox:
             if self._scheduled:
                 return
             self._scheduled = True
-        with _suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome any more
+        with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody awaits the outcome any more
             self.loop.call_soon_threadsafe(self._deliver)
 
     def _deliver(self) -> None:  # on the loop
@@ -324,15 +324,3 @@ class _Inbox:
                 outcome.set_exception(result)
             else:
                 outcome.set_result(result)
-
-
-def _suppress(*errors: type[BaseException]) -> Any:
-    import contextlib
-
-    return contextlib.suppress(*errors)
-
-
-def _is_coroutine_function(function: object) -> bool:
-    import inspect
-
-    return inspect.iscoroutinefunction(function)

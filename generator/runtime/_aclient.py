@@ -30,7 +30,7 @@ T = TypeVar("T")
 DEFAULT_MAX_CONNECTIONS = 16
 
 
-def is_async_transport(transport: object) -> bool:
+def _is_async_transport(transport: object) -> bool:
     """Whether `transport` has the AsyncTransport shape: request a coroutine function, close callable."""
     return inspect.iscoroutinefunction(getattr(transport, "request", None)) \
         and callable(getattr(transport, "close", None))
@@ -76,7 +76,7 @@ class AsyncBaseClient(ClientCore):
             raise RequestValidationError("sleep", "must be an async function such as asyncio.sleep (a blocking "
                                                   f"one would stall the event loop), not {shown(sleep)}")
         self._sleep = sleep
-        async_transport = transport is not None and is_async_transport(transport)
+        async_transport = transport is not None and _is_async_transport(transport)
         if transport is not None and not async_transport and not isinstance(transport, Transport):
             raise RequestValidationError("transport", "must be an AsyncTransport (async request(method, url, headers, "
                                                       "body, *, budget_s) and async close()) or a Transport, not "
@@ -126,7 +126,8 @@ class AsyncBaseClient(ClientCore):
                         await self._pause(effect.seconds)
                         result = None
                     elif effect is CREDENTIALS:
-                        result = await asyncio.to_thread(self._credentials.get)
+                        source = self._credentials
+                        result = await asyncio.to_thread(source.get) if source.calls_provider else source.get()
                     else:
                         result = await asyncio.to_thread(self._credentials.refresh)
                 except Exception as exc:

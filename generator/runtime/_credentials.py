@@ -149,6 +149,11 @@ class CredentialSource:
         )
 
     @property
+    def calls_provider(self) -> bool:
+        """Whether resolving may call the provider (which may do I/O); arguments and the environment do not."""
+        return self._provider is not None
+
+    @property
     def cached(self) -> Credentials | None:
         """The credentials resolved already, or None: then `get()` resolves them (a provider may do I/O)."""
         return self._current
