@@ -183,6 +183,12 @@ def _looks_dropped(sock: Any) -> bool:
         return True
 
 
+def _header(head: list[tuple[str, str]], name: str) -> str | None:
+    """Header `name` (lower case) as http.client's getheader gives it: every value, joined by ', '."""
+    values = [value for key, value in head if key.lower() == name]
+    return ", ".join(values) if values else None
+
+
 def _check_head(method: str, target: str, headers: Mapping[str, str]) -> None:
     # The common case in a few matches: the names joined by ':' (which no token holds: a name with one
     # changes the count) and the values joined by a tab (which a value may hold). Else one by one.
@@ -451,7 +457,8 @@ class HttpTransport:
             conn.request(method, target, body=body or None, headers=headers)
             response = conn.getresponse()
             answered = True
-            raw = self._read_body(response, route)
+            head = response.getheaders()  # once: each lookup in http.client's message scans every header
+            raw = self._read_body(response, route, _header(head, "transfer-encoding"))
         except TransportError:
             conn.close()
             raise
@@ -480,13 +487,12 @@ class HttpTransport:
             conn.close()  # a cancel that came while the answer was read left the socket shut down
         else:
             self._checkin(route, conn)
-        encoding = (response.getheader("content-encoding") or "").strip().lower()
+        encoding = (_header(head, "content-encoding") or "").strip().lower()
         if encoding in ("gzip", "x-gzip") and raw:
             raw = self._gunzip(raw, route.where)
-        return Response(response.status, Headers(response.getheaders()), raw, response.reason)
+        return Response(response.status, Headers(head), raw, response.reason)
 
-    def _read_body(self, response: http.client.HTTPResponse, route: _Route) -> bytes:
-        coding = response.getheader("transfer-encoding")
+    def _read_body(self, response: http.client.HTTPResponse, route: _Route, coding: str | None) -> bytes:
         if coding is not None and coding.strip().lower() != "chunked":
             # http.client frames only chunked; another coding (never asked for) would come back still
             # encoded with its chunk lines inside.
