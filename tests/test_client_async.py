@@ -183,7 +183,7 @@ def test_the_deadline_holds_on_the_loop_even_when_the_transport_overruns_its_bud
 
     with scripted(lambda r: Reply(200, SAMPLE, delay_s=2.0)) as server:
         raised, elapsed = asyncio.run(scenario(server.url))
-    assert elapsed < 1.0, elapsed
+    assert elapsed < 1.5, elapsed  # the server answers after 2 s, the transport would wait 10
     assert "deadline" in str(raised)
 
 
