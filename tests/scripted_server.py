@@ -58,6 +58,7 @@ class ScriptedServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # the head and body go in two writes: no delayed-ACK stall between
 
             def setup(self) -> None:
                 super().setup()
@@ -130,7 +131,8 @@ class ScriptedServer:
 @contextmanager
 def scripted(behave: Callable[[Request], Reply]) -> Iterator[ScriptedServer]:
     server = ScriptedServer(behave)
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look, and every test stops a server.
+    thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield server

@@ -1,7 +1,8 @@
-"""The generated client end to end over loopback: a real server that checks every signature.
+"""The generated clients end to end over loopback: a real server that checks every signature.
 
 Errors from the spec's table, retries with injected faults, the deadline, credentials refresh, secrets,
 request validation, XML, gzip and keep-alive, pagination against honest and lying servers, the waiter.
+Every test runs for both clients, the blocking one and the async one on an event loop (tests/flavours.py).
 """
 
 from __future__ import annotations
@@ -9,17 +10,20 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import flavours
 import pytest
 from dts_precheck import _spec, errors
-from dts_precheck.client import Credentials, DtsClient, RetryPolicy
+from dts_precheck import client as client_module
+from dts_precheck.client import Credentials, RetryPolicy
 from dts_precheck.errors import DeadlineExceeded, EndpointError
 from fakes import FakeClock
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 from scripted_server import KEYS, Reply, Request, error, scripted
 
 from generator.emulator.xml_writer import dict_to_xml
@@ -28,17 +32,29 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "spec" / "examples" / "doc-sample.json").read_text(encoding="utf-8"))
 
 
-def client(url: str, **kw: Any) -> DtsClient:
+@pytest.fixture(autouse=True, params=flavours.FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> Iterator[str]:
+    flavours.use(request.param)
+    yield request.param
+    flavours.use("sync")
+
+
+def make(**kw: Any) -> Any:
+    """DtsClient or AsyncDtsClient (on its event loop), as the test's flavour says."""
+    return flavours.make(client_module, **kw)
+
+
+def client(url: str, **kw: Any) -> Any:
     kw.setdefault("access_key_id", "test-ak")
     kw.setdefault("access_key_secret", "test-secret")
-    return DtsClient(endpoint=url, **kw)
+    return flavours.make(client_module, endpoint=url, **kw)
 
 
 def ok(req: Request) -> Reply:
     return Reply(200, SAMPLE)
 
 
-def call(c: DtsClient) -> Any:
+def call(c: Any) -> Any:
     return c.describe_pre_check_status(dts_job_id="job-1", job_code="01")
 
 
@@ -159,6 +175,32 @@ def test_a_request_the_server_read_on_a_dropped_keep_alive_connection_goes_again
     assert dropped.headers["x-acs-signature-nonce"] != resent.headers["x-acs-signature-nonce"]
 
 
+def test_every_exchange_reaches_the_exchange_hook() -> None:
+    """The call core hands each HTTP exchange to its hook (where recording plugs in): the stale send and
+    its fresh resend, a failed attempt and its retry, each as sent and as answered."""
+    seen: list[Any] = []
+    replies = _sequence(Reply(200, SAMPLE), Reply(drop=True), error("ServiceUnavailable", 500))
+    with scripted(replies) as server, client(server.url, retry=RetryPolicy(max_attempts=2, base_delay_s=0.01)) as c:
+        getattr(c, "client", c)._on_exchange = seen.append  # the async client behind its test view
+        call(c)
+        call(c)
+    outcomes = [x.response.status if x.response is not None else type(x.error).__name__ for x in seen]
+    assert outcomes == [200, "StaleConnectionError", 500, 200]
+    assert {x.action for x in seen} == {_spec.ACTION} and all(x.seconds >= 0 for x in seen)
+    nonces = [x.request.headers["x-acs-signature-nonce"] for x in seen]
+    assert len(set(nonces)) == 4 and nonces == [r.headers["x-acs-signature-nonce"] for r in server.requests]
+
+
+def test_a_closed_client_refuses_calls_at_once() -> None:
+    with scripted(ok) as server:
+        c = client(server.url)
+        call(c)
+        c.close()
+        with pytest.raises(errors.TransportError, match="the client is closed") as info:
+            call(c)
+    assert info.value.attempts is None and server.calls() == 1
+
+
 def test_unparsable_body_raises_its_own_type_with_the_raw_body() -> None:
     raw = json.dumps(SAMPLE).encode()[:123]
     with scripted(lambda r: Reply(200, raw)) as server, \
@@ -219,7 +261,7 @@ def test_credentials_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     env = _spec.CREDENTIALS_ENV
     monkeypatch.setenv(env["access_key_id"], "test-ak")
     monkeypatch.setenv(env["access_key_secret"], "test-secret")
-    with scripted(ok) as server, DtsClient(endpoint=server.url) as c:
+    with scripted(ok) as server, make(endpoint=server.url) as c:
         call(c)
     assert server.requests[0].key_id == "test-ak"
 
@@ -269,12 +311,12 @@ def test_booleans_and_integers_are_sent_as_text() -> None:
 
 def test_endpoint_resolution() -> None:
     mapped = next(iter(_spec.REGIONS))
-    c = DtsClient(region_id=mapped, access_key_id="a", access_key_secret="b")
-    assert c.endpoint.host == _spec.REGIONS[mapped] and c.endpoint.scheme == "https"
-    other = DtsClient(region_id="xx-nowhere-9", access_key_id="a", access_key_secret="b")
-    assert other.endpoint.host == _spec.ENDPOINT_FALLBACK.format(region_id="xx-nowhere-9")
+    with make(region_id=mapped, access_key_id="a", access_key_secret="b") as c:
+        assert c.endpoint.host == _spec.REGIONS[mapped] and c.endpoint.scheme == "https"
+    with make(region_id="xx-nowhere-9", access_key_id="a", access_key_secret="b") as other:
+        assert other.endpoint.host == _spec.ENDPOINT_FALLBACK.format(region_id="xx-nowhere-9")
     with pytest.raises(EndpointError):
-        DtsClient(access_key_id="a", access_key_secret="b")
+        make(access_key_id="a", access_key_secret="b")
 
 
 # ---------------------------------------------------------------- pagination
@@ -392,8 +434,9 @@ class PaginationMachine(RuleBasedStateMachine):
         self.ctx.__exit__(None, None, None)
 
 
-TestPaginationMachine = PaginationMachine.TestCase
-TestPaginationMachine.settings = settings(max_examples=25, stateful_step_count=8, deadline=None)
+def test_pagination_against_a_server_that_changes_its_ways() -> None:
+    run_state_machine_as_test(PaginationMachine,
+                              settings=settings(max_examples=25, stateful_step_count=8, deadline=None))
 
 
 # ---------------------------------------------------------------- the waiter

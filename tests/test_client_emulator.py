@@ -1,16 +1,24 @@
-"""The generated client driven through the emulator: every fault, signatures, STS expiry, pagination, XML.
+"""The generated clients driven through the emulator: every fault, signatures, STS expiry, the deadline,
+pagination against honest and lying servers, XML, and the waiter through a precheck that moves.
 
-The emulator is a real server on loopback (generator.emulator); nothing here is mocked.
+One suite for both clients: each test runs with the blocking DtsClient and with AsyncDtsClient on an event
+loop (tests/flavours.py). The emulator is a real server on loopback (generator.emulator); nothing here is
+mocked.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from typing import Any
 
+import flavours
 import pytest
+from dts_precheck import client as client_module
 from dts_precheck import errors
-from dts_precheck.client import Credentials, DtsClient, RetryPolicy
+from dts_precheck.client import Credentials, RetryPolicy
 from dts_precheck.errors import DeadlineExceeded
+from fakes import FakeClock
 
 from generator.emulator import Emulator
 
@@ -18,13 +26,21 @@ FAST = RetryPolicy(max_attempts=8, base_delay_s=0.01, max_delay_s=0.05, deadline
                    retry_after_header="x-acs-retry-after")
 
 
-def client(server: Emulator, **kw: object) -> DtsClient:
+@pytest.fixture(autouse=True, params=flavours.FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> Iterator[str]:
+    flavours.use(request.param)
+    yield request.param
+    flavours.use("sync")
+
+
+def client(server: Emulator, **kw: Any) -> Any:
     kw.setdefault("retry", FAST)
-    return DtsClient(endpoint=server.url, access_key_id=server.access_key_id,
-                     access_key_secret=server.access_key_secret, **kw)  # type: ignore[arg-type]
+    kw.setdefault("access_key_id", server.access_key_id)
+    kw.setdefault("access_key_secret", server.access_key_secret)
+    return flavours.make(client_module, endpoint=server.url, **kw)
 
 
-def items(c: DtsClient, job: str, size: int) -> list[str]:
+def items(c: Any, job: str, size: int) -> list[str]:
     return [i.id for i in c.paginate_describe_pre_check_status(dts_job_id=job, job_code="01",
                                                               page_size=size).items()]
 
@@ -93,8 +109,7 @@ def test_the_deadline_bounds_a_slow_server() -> None:
 
 
 def test_wrong_secret_is_rejected_with_the_gateway_error() -> None:
-    with Emulator() as server, DtsClient(endpoint=server.url, access_key_id=server.access_key_id,
-                                         access_key_secret="wrong") as c:
+    with Emulator() as server, client(server, access_key_secret="wrong") as c:
         with pytest.raises(errors.DtsApiError) as info:
             c.describe_pre_check_status(dts_job_id="j", job_code="01")
     assert info.value.code == "SignatureDoesNotMatch" and info.value.http_status == 400
@@ -103,7 +118,8 @@ def test_wrong_secret_is_rejected_with_the_gateway_error() -> None:
 def test_expired_sts_token_is_refreshed_through_the_provider() -> None:
     with Emulator(keys=["sts-old:s1:tok-old:0", "sts-new:s2:tok-new:3600"]) as server:
         issued = iter([Credentials("sts-old", "s1", "tok-old"), Credentials("sts-new", "s2", "tok-new")])
-        with DtsClient(endpoint=server.url, credentials_provider=lambda: next(issued), retry=1) as c:
+        with client(server, access_key_id=None, access_key_secret=None, credentials_provider=lambda: next(issued),
+                    retry=1) as c:
             assert c.describe_pre_check_status(dts_job_id="j", job_code="01").success is True
         verdicts = [r["verdict"] for r in server.records]
     assert verdicts[0] == "InvalidSecurityToken.Expired" and verdicts[-1] == "ok"
@@ -113,3 +129,44 @@ def test_unknown_job_raises_its_error_class() -> None:
     with Emulator() as server, client(server) as c:
         server.add_job("known", items=1)
         assert c.describe_pre_check_status(dts_job_id="known", job_code="01").total_record_count == 1
+
+
+# ------------------------------------------------------------------ the waiter through a precheck that moves
+def test_the_waiter_returns_when_the_precheck_passes() -> None:
+    clock = FakeClock()  # the emulator's scenario and the client's waiter share it: no real waiting
+    with Emulator(scenario="precheck-passes", clock=clock) as server, \
+            client(server, clock=clock, sleep=clock.sleep) as c:
+        seen: list[str] = []
+        final = c.wait_for_pre_check("w-pass", on_progress=lambda r: seen.append(r.state))
+    assert final.state == "Finished" and final.error_item == 0
+    assert seen[0] == "NotStarted" and "Checking" in seen and seen[-1] == "Finished"
+    assert min(clock.sleeps) >= 3  # never faster than the spec's minimum interval
+
+
+def test_the_waiter_raises_with_the_failed_items_riding_out_throttling() -> None:
+    clock = FakeClock()
+    with Emulator(scenario="precheck-fails", clock=clock, faults="throttle:every=3") as server, \
+            client(server, clock=clock, sleep=clock.sleep) as c:
+        with pytest.raises(errors.PreCheckFailedError) as info:
+            c.wait_for_pre_check("w-fail")
+        throttled = any(r["verdict"] == "Throttling.User" for r in server.records)
+    assert len(info.value.failed_items) == 2 and all(i.state == "Failed" for i in info.value.failed_items)
+    assert throttled
+
+
+def test_the_waiter_ends_failed_when_the_precheck_aborts() -> None:
+    clock = FakeClock()
+    with Emulator(scenario="precheck-aborts", clock=clock) as server, \
+            client(server, clock=clock, sleep=clock.sleep) as c:
+        with pytest.raises(errors.PreCheckFailedError) as info:
+            c.wait_for_pre_check("w-abort")
+    assert info.value.response.state == "Failed" and len(info.value.failed_items) == 1
+
+
+def test_the_waiter_times_out_on_a_precheck_that_never_ends() -> None:
+    clock = FakeClock()
+    with Emulator(scenario="precheck-passes:step=1000", clock=clock) as server, \
+            client(server, clock=clock, sleep=clock.sleep) as c:
+        with pytest.raises(errors.WaiterTimeoutError) as info:
+            c.wait_for_pre_check("w-slow", timeout=30, poll_interval=10)
+    assert info.value.last_response.state in ("NotStarted", "Checking") and sum(clock.sleeps) <= 30

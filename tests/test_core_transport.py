@@ -949,6 +949,13 @@ def test_a_transfer_coding_other_than_chunked_is_refused(transport: _http.HttpTr
         transport.request("GET", base + "/")
 
 
+def test_a_second_transfer_coding_line_is_refused_too(transport: _http.HttpTransport) -> None:
+    # http.client frames by the first line's "chunked"; the codings are read as one list, as a proxy would.
+    wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+    with raw_server(wire) as (base, _), pytest.raises(TransportError, match="'chunked, gzip'"):
+        transport.request("GET", base + "/")
+
+
 def test_a_body_delimited_by_the_close_is_read_whole(transport: _http.HttpTransport) -> None:
     with raw_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", OK) as (base, accepted):
         assert transport.request("GET", base + "/").body == b"until the end"

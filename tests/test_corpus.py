@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import flavours
 import pytest
 from conftest import CORPUS, ROOT, corpus_generated, corpus_package
 from hypothesis import given, settings
@@ -90,6 +91,11 @@ def test_names_that_collide_get_the_rule_s_underscore_or_the_spec_s_choice() -> 
     assert list(close.parameters) == ["self", "params", "self_", "check", "timeout_", "max_pages_", "list_", "type_",
                                       "ipv6_address", "picked"]
     assert callable(client.close) and client.close is not client.close_  # the client's own close stays
+    async_client = _sub(odd, "client").AsyncNameClient  # named after the client; the component yielded to it
+    assert inspect.signature(async_client.close_).parameters.keys() == close.parameters.keys()
+    assert inspect.iscoroutinefunction(async_client.close_) and inspect.iscoroutinefunction(async_client.close)
+    models = _sub(odd, "models")
+    assert models.AsyncNameClient_.__name__ == "AsyncNameClient_" and models.Response_.__name__ == "Response_"
     error = _sub(odd, "errors").NamesError("Busy", "m", http_status=503, body={}, request_id="r-1", http_status_=7, body_="b")
     assert (error.http_status, error.http_status_, error.body, error.body_) == (503, 7, {}, "b")
 
@@ -121,12 +127,13 @@ def _jobs(pages: dict[int, list[dict[str, Any]]], total: int) -> Any:
     return behave
 
 
-def test_a_get_only_operation_pages_from_its_declared_minimum() -> None:
+@pytest.mark.parametrize("flavour", flavours.FLAVOURS)
+def test_a_get_only_operation_pages_from_its_declared_minimum(flavour: str) -> None:
     farm = corpus_package("paging")
     pages = {0: [{"Name": "a"}, {"Name": "b"}], 1: [{"Name": "c"}]}
     with scripted(_jobs(pages, 3)) as server:
-        client = _sub(farm, "client").BuildClient(endpoint=server.url, access_key_id="test-ak", access_key_secret="test-secret",
-                                         retry=1)
+        client = flavours.make(_sub(farm, "client"), flavour, endpoint=server.url, access_key_id="test-ak",
+                               access_key_secret="test-secret", retry=1)
         names = [job.name for job in client.paginate_list_jobs(build="b-1", limit=2).items()]
         client.close()
     assert names == ["a", "b", "c"]
@@ -144,14 +151,15 @@ def test_a_get_only_operation_pages_from_its_declared_minimum() -> None:
     (["Broken", "Queued"], "wait_for_any_started", "timeout"),  # failure needs all broken
     (["Broken", "Broken"], "wait_for_any_started", "failure"),
 ])
-def test_item_waiters_read_every_item(states: list[str], waiter: str, outcome: str) -> None:
+@pytest.mark.parametrize("flavour", flavours.FLAVOURS)
+def test_item_waiters_read_every_item(states: list[str], waiter: str, outcome: str, flavour: str) -> None:
     farm = corpus_package("paging")
     jobs = [{"Name": f"j{i}", "Status": s} for i, s in enumerate(states)]
     clock = [0.0]
     with scripted(_jobs({-1: jobs, 0: jobs}, len(jobs))) as server:
-        client = _sub(farm, "client").BuildClient(endpoint=server.url, access_key_id="test-ak", access_key_secret="test-secret",
-                                         retry=1, clock=lambda: clock[0],
-                                         sleep=lambda s: clock.__setitem__(0, clock[0] + s))
+        client = flavours.make(_sub(farm, "client"), flavour, endpoint=server.url, access_key_id="test-ak",
+                               access_key_secret="test-secret", retry=1, clock=lambda: clock[0],
+                               sleep=lambda s: clock.__setitem__(0, clock[0] + s))
         try:
             final = getattr(client, waiter)("b-1", timeout=5, poll_interval=1)
             got = "success" if [j.status for j in final.jobs] == states else "wrong"

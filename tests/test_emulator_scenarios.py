@@ -131,32 +131,3 @@ def test_timeline_arithmetic() -> None:
     aborting = Timeline(1.0, frozenset({1}), abort=True)
     assert aborting.at(9, 4) == ("aborted", ["passed", "failed", "running", "running"])
     assert aborting.duration(4) == 2.5
-
-
-# ------------------------------------------------------------------ the generated client's waiter, for real
-def _client(server: Emulator, clock: FakeClock) -> Any:
-    from dts_precheck.client import DtsClient
-
-    return DtsClient(endpoint=server.url, access_key_id=server.access_key_id,
-                                access_key_secret=server.access_key_secret, clock=clock, sleep=clock.sleep)
-
-
-def test_generated_waiter_returns_when_the_precheck_passes() -> None:
-    clock = FakeClock()
-    with Emulator(scenario="precheck-passes", clock=clock) as server:
-        seen: list[str] = []
-        final = _client(server, clock).wait_for_pre_check("w-pass", on_progress=lambda r: seen.append(r.state))
-        assert final.state == "Finished" and final.error_item == 0
-        assert seen[0] == "NotStarted" and "Checking" in seen
-        assert min(clock.sleeps) >= 3  # never faster than the spec's minimum interval
-
-
-def test_generated_waiter_raises_with_the_failed_items() -> None:
-    import dts_precheck
-
-    clock = FakeClock()
-    with Emulator(scenario="precheck-fails", clock=clock, faults="throttle:every=3") as server:
-        with pytest.raises(dts_precheck.errors.PreCheckFailedError) as info:
-            _client(server, clock).wait_for_pre_check("w-fail")
-        assert len(info.value.failed_items) == 2
-        assert any(r["verdict"] == "Throttling.User" for r in server.records)  # and it rode out throttling

@@ -1,20 +1,26 @@
-"""The Transport adapters docs/client.md shows for requests and httpx, taken from the page as a reader copies
-them, driving the generated client against the scripted server (which checks every signature): signed
-calls in both versions, gzip, no redirect followed, timeouts and refused connections as the package's
-errors, the body bound. requests and httpx come with the dev extra; the package itself needs neither."""
+"""The Transport adapters docs/client.md shows for requests and httpx, and the AsyncTransport adapter for
+httpx.AsyncClient, taken from the page as a reader copies them, driving the generated clients against the
+scripted server (which checks every signature): signed calls in both versions, gzip, no redirect followed,
+timeouts and refused connections as the package's errors, the body bound; a blocking adapter also through
+the async client (in its worker threads), and a cancelled exchange of the async adapter. requests and httpx
+come with the dev extra; the package itself needs neither."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import flavours
 import pytest
+from dts_precheck import client as client_module
 from dts_precheck import errors
-from dts_precheck.client import DtsClient, RetryPolicy, Transport
+from dts_precheck.client import AsyncDtsClient, AsyncTransport, RetryPolicy, Transport
 from scripted_server import Reply, scripted
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,31 +28,45 @@ SAMPLE = json.loads((ROOT / "spec" / "examples" / "doc-sample.json").read_text(e
 
 
 def adapters() -> dict[str, Any]:
-    """The page's adapter block, up to its example loop, run as a module of its own."""
+    """The page's adapter blocks, each up to its example, run in one namespace as a reader runs the page."""
     page = (ROOT / "docs" / "client.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"^```python\n(.*?)^```", page, re.M | re.S) if "class RequestsTransport" in b)
+    found = re.findall(r"^```python\n(.*?)^```", page, re.M | re.S)
     namespace: dict[str, Any] = {"__name__": "client_md_adapters"}
-    exec(compile(block.partition("\nfor stack in")[0], "docs/client.md", "exec"), namespace)
+    for marker, example in (("class RequestsTransport", "\nfor stack in"),
+                            ("class HttpxAsyncTransport", "\nasync def through_httpx")):
+        block = next(b for b in found if marker in b)
+        exec(compile(block.partition(example)[0], "docs/client.md", "exec"), namespace)
     return namespace
 
 
 ADAPTERS = adapters()
+# (adapter, client): the blocking adapters through both clients (the async one runs them in worker
+# threads), the async adapter through the async client.
+STACKS = [("RequestsTransport", "sync"), ("HttpxTransport", "sync"), ("RequestsTransport", "async"),
+          ("HttpxAsyncTransport", "async")]
 
 
-@pytest.fixture(params=["RequestsTransport", "HttpxTransport"])
+@pytest.fixture(params=STACKS, ids=[f"{a}-{f}" for a, f in STACKS])
 def stack(request: pytest.FixtureRequest) -> Iterator[Any]:
-    made = ADAPTERS[request.param](read_s=0.5)
+    adapter, flavour = request.param
+    made = ADAPTERS[adapter](read_s=0.5)
+    flavours.use(flavour)
     yield made
-    made.close()
+    flavours.use("sync")
+    if not asyncio.iscoroutinefunction(made.close):
+        made.close()  # an async one is bound to the client's loop: the client's test view closes it there
 
 
-def client(url: str, stack: Any, **kw: Any) -> DtsClient:
+def client(url: str, stack: Any, **kw: Any) -> Any:
     kw.setdefault("retry", RetryPolicy(max_attempts=2, base_delay_s=0.01))
-    return DtsClient(endpoint=url, access_key_id="test-ak", access_key_secret="test-secret", transport=stack, **kw)
+    return flavours.make(client_module, endpoint=url, access_key_id="test-ak", access_key_secret="test-secret",
+                         transport=stack, **kw)
 
 
 def test_the_adapters_are_transports(stack: Any) -> None:
-    assert isinstance(stack, Transport)
+    is_async = asyncio.iscoroutinefunction(stack.request)
+    assert isinstance(stack, AsyncTransport if is_async else Transport)
+    assert is_async == isinstance(stack, ADAPTERS["HttpxAsyncTransport"])
 
 
 @pytest.mark.parametrize("version", ["v3", "v2"])
@@ -87,3 +107,26 @@ def test_the_body_is_bounded(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Non
             pytest.raises(errors.ResponseTooLargeError):
         c.describe_pre_check_status(dts_job_id="j", job_code="01")
     assert server.calls() == 1
+
+
+def test_a_cancelled_exchange_of_the_async_adapter_leaves_no_connection_half_used() -> None:
+    delays = iter([0.0, 3.0])
+    with scripted(lambda r: Reply(200, SAMPLE, delay_s=next(delays, 0.0))) as server:
+        async def scenario() -> float:
+            stack = ADAPTERS["HttpxAsyncTransport"]()
+            async with AsyncDtsClient(endpoint=server.url, access_key_id="test-ak", access_key_secret="test-secret",
+                                      transport=stack, retry=1) as c:
+                await c.describe_pre_check_status(dts_job_id="j", job_code="01")
+                slow = asyncio.create_task(c.describe_pre_check_status(dts_job_id="j", job_code="01"))
+                await asyncio.sleep(0.2)
+                slow.cancel()
+                started = time.monotonic()
+                with pytest.raises(asyncio.CancelledError):
+                    await slow
+                elapsed = time.monotonic() - started
+                assert (await c.describe_pre_check_status(dts_job_id="j", job_code="01")).state == "Finished"
+            await stack.close()
+            return elapsed
+
+        assert asyncio.run(scenario()) < 0.5
+        assert [r.connection for r in server.requests] == [1, 1, 2]

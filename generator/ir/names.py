@@ -38,6 +38,9 @@ RESERVED_MODULE = frozenset(_base.__all__) | frozenset(_errors.__all__) | frozen
     "RetryPolicy", "Credentials", "CredentialsProvider", "Transport", "Any", "Final", "Literal", "overload",
     "Callable", "TYPE_CHECKING", "dataclass", "field", "annotations", "parse_response", "SPEC_SHA256",
     "ERROR_CLASSES", "VALIDATORS", "Issue", "validate", "TypeAlias", "re", "json", "time", "math", "st",
+    # the client module's: both clients' runtime names and what their signatures use
+    "AsyncPaginator", "AsyncTransport", "ThreadedTransport", "HttpTransport", "Response", "Awaitable", "random",
+    "wait_until", "wait_until_async",
 })
 # Attribute names every model class has (or inherits) besides its fields, and names its class body uses.
 RESERVED_MODEL_ATTRS = frozenset({

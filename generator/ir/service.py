@@ -15,6 +15,7 @@ DEFAULT_TIMEOUTS = {"connect_s": 5.0, "read_s": 10.0}
 DEFAULT_RETRY: dict[str, Any] = {"max_attempts": 3, "base_delay_ms": 200, "max_delay_ms": 20000, "deadline_s": 60,
                                  "retry_after_header": None}
 DEFAULT_ERROR_ROOT = "Error"
+ASYNC_PREFIX = "Async"  # the async client's class is the client's name after it (AsyncShopClient)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Service:
     api_version: str
     package: str
     client_class: str
+    async_client_class: str  # ASYNC_PREFIX + client_class unless that name is taken
     regions: dict[str, str]
     fallback: str
     network_fallback: str | None
@@ -74,7 +76,7 @@ class Service:
 
 
 def error_class_names(data: dict[str, Any]) -> set[str]:
-    """The class names the spec chooses itself (errors, waiter errors, the client): component classes yield."""
+    """The class names the spec chooses itself (errors, waiter errors, the clients): component classes yield."""
     x = as_dict(data.get("x-service"))
     errors = as_dict(x.get("errors"))
     names = {str(c.get("class")) for c in errors.get("codes") or [] if isinstance(c, dict) and c.get("class")}
@@ -82,6 +84,7 @@ def error_class_names(data: dict[str, Any]) -> set[str]:
         names.add(str(errors["base_class"]))
     if x.get("client_class"):
         names.add(str(x["client_class"]))
+        names.add(ASYNC_PREFIX + str(x["client_class"]))
     for item in (data.get("paths") or {}).values():
         for op in (item or {}).values() if isinstance(item, dict) else ():
             waiters = op.get("x-waiters") if isinstance(op, dict) else None
@@ -144,13 +147,19 @@ def build_service(ctx: Context, models: dict[str, Model], component_classes: dic
     for key in ("package", "client_class"):
         if key in x and not is_identifier(str(x[key])):
             ctx.fail((*at, key), f"{key} {x[key]!r} is not a Python identifier")
+    client_class = str(x.get("client_class", ""))
+    # The async client is named after the client; should that name be one the spec chose for another class,
+    # the collision rule applies (components yielded to it already).
+    others = error_class_names(ctx.data) - {ASYNC_PREFIX + client_class}
+    classes = Scope(set(component_classes.values()) | RESERVED_MODULE | others)
     info = as_dict(ctx.data.get("info"))
     return Service(
         title=str(info.get("title", "")),
         product=str(x.get("product", "")),
         api_version=str(x.get("api_version", "")),
         package=str(x.get("package", "")),
-        client_class=str(x.get("client_class", "")),
+        client_class=client_class,
+        async_client_class=classes.take(ASYNC_PREFIX + client_class, client_class) if client_class else "",
         regions=dict(sorted((endpoints.get("regions") or {}).items())),
         fallback=str(endpoints.get("fallback", "")),
         network_fallback=endpoints.get("network_fallback"),

@@ -1,8 +1,14 @@
-"""The generic RPC client the generated one extends: check, sign, send, retry, and tell the API's answers
+"""The generic RPC client the generated ones extend: check, sign, send, retry, and tell the API's answers
 (models or the service's errors) from anything else.
 
-Copied verbatim into every generated package (standard library only). The generated client passes a
-ServiceConfig built from the spec and adds one typed method per operation.
+`ClientCore` holds all of it and does no I/O: one call is a flow (a generator) that yields the effects
+it needs (`Send` an HTTP request, `Pause`, `CREDENTIALS`, `REFRESH`) and is handed back their results.
+`BaseClient` drives that flow with a blocking Transport and time.sleep; the async client (_aclient.py)
+drives the same flow on an event loop. Signing, classifying answers, retrying and logging are written
+once, here and in _retry.py.
+
+Copied verbatim into every generated package (standard library only). The generated clients pass a
+ServiceConfig built from the spec and add one typed method per operation.
 """
 
 from __future__ import annotations
@@ -10,9 +16,9 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeAlias, TypeVar
 
 from ._base import OpenStrEnum
 from ._credentials import CredentialSource, CredentialsProvider, credential_refusal
@@ -28,7 +34,7 @@ from ._errors import (
     seconds,
     shown,
 )
-from ._retry import RetryDecision, RetryPolicy, call_with_retries
+from ._retry import Pause, RetryDecision, Retrying, RetryPolicy, _Refresh, retry_flow
 from ._signing import build_v2_query, canonical_query, new_nonce, sign_v3, utc_timestamp
 from ._transport import Response, Transport
 
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
     import logging
     import random
 
+    from ._credentials import Credentials
     from ._xml import Shape
 
 T = TypeVar("T")
@@ -105,11 +112,46 @@ def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
     return value.lower()
 
 
-class BaseClient:
-    """Connection reuse, signing (V3 by default, V2 on request), retries with full jitter and a deadline.
+class Send(NamedTuple):
+    """An effect: make this HTTP exchange within `budget_s` seconds, and hand back its Response (or throw
+    in what the transport raised)."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    budget_s: float
+
+
+class _Credentials:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "CREDENTIALS"
+
+
+CREDENTIALS: Final = _Credentials()  # an effect: resolve the credentials (a provider may do I/O)
+Effect: TypeAlias = Send | Pause | _Credentials | _Refresh  # what a call's flow yields
+
+
+class Exchange(NamedTuple):
+    """One HTTP exchange as the call core saw it, handed to the core's `_on_exchange` hook (where
+    recording plugs in): the request as sent (its headers and query carry the signature: redact before
+    storing), the Response or what the transport raised, and how long it took."""
+
+    action: str
+    request: Send
+    response: Response | None
+    error: BaseException | None
+    seconds: float
+
+
+class ClientCore:
+    """Everything a client does but I/O: its checked arguments, signing, the retry loop, reading answers.
 
     Every argument is checked here, before anything is sent: a wrong one is a RequestValidationError
-    naming it (EndpointError for the endpoint, region and network).
+    naming it (EndpointError for the endpoint, region and network). A call is `_call(...)`, a flow its
+    driver (BaseClient, AsyncBaseClient) carries out.
     """
 
     def __init__(
@@ -123,16 +165,13 @@ class BaseClient:
         security_token: str | None,
         credentials_provider: CredentialsProvider | None,
         signature_version: str | None,
-        timeout: float | tuple[float, float] | None,
         retry: RetryPolicy | int | None,
         user_agent: str | None,
         network: str | None,
         response_format: str,
-        transport: Transport | None,
         validate_requests: bool,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], object] = time.sleep,
-        rng: random.Random | None = None,
+        clock: Callable[[], float],
+        rng: random.Random | None,
     ) -> None:
         self._config = config
         self.endpoint = resolve_endpoint(region_id, endpoint, config.regions, config.fallback,
@@ -151,7 +190,7 @@ class BaseClient:
                 problem = credential_refusal(value, token_like=token_like)
                 if problem:
                     raise RequestValidationError(name, problem)
-        for name, function in (("credentials_provider", credentials_provider), ("clock", clock), ("sleep", sleep)):
+        for name, function in (("credentials_provider", credentials_provider), ("clock", clock)):
             if function is not None and not callable(function):
                 raise RequestValidationError(name, f"must be callable, not {shown(function)}")
         if rng is not None and not callable(getattr(rng, "uniform", None)):
@@ -176,23 +215,8 @@ class BaseClient:
         self.user_agent = user_agent or (
             f"{config.package}/{config.version} Python/{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
         )
-        # Made last: every argument is checked before anything is opened.
-        self._owns_transport = transport is None
-        if transport is None:
-            from ._http import HttpTransport  # here: sockets and TLS are for clients, not for parsing
-
-            connect, read = (config.timeouts["connect_s"], config.timeouts["read_s"]) if timeout is None \
-                else _timeouts(timeout)
-            transport = HttpTransport(connect_timeout_s=connect, read_timeout_s=read)
-        elif not isinstance(transport, Transport):
-            raise RequestValidationError("transport", "must have request(method, url, headers, body, *, budget_s) "
-                                                      f"and close() (the Transport protocol), not {shown(transport)}")
-        elif timeout is not None:
-            raise RequestValidationError("timeout", "applies to the client's own transport: set the timeouts "
-                                                    "of the transport you pass instead")
-        self._transport: Transport = transport
         self.validate_requests = validate_requests
-        self._clock, self._sleep = clock, sleep
+        self._clock = clock
         if rng is None:
             import random
 
@@ -204,23 +228,25 @@ class BaseClient:
             for action, op in config.operations.items()
         }
         self._log: logging.Logger | None = None
+        self._on_exchange: Callable[[Exchange], object] | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         # Never the credentials: only where requests go and how they are signed.
         return (f"{type(self).__name__}(endpoint={self.endpoint.url('')!r}, region_id={self.region_id!r}, "
                 f"signature_version={self.signature_version!r})")
 
-    def __enter__(self) -> BaseClient:
-        return self
+    def _own_timeouts(self, timeout: object, transport: object) -> tuple[float, float] | None:
+        """(connect, read) for the transport the client makes itself; None when one is passed."""
+        if transport is None:
+            return (self._config.timeouts["connect_s"], self._config.timeouts["read_s"]) if timeout is None \
+                else _timeouts(timeout)
+        if timeout is not None:
+            raise RequestValidationError("timeout", "applies to the client's own transport: set the timeouts "
+                                                    "of the transport you pass instead")
+        return None
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owns_transport:
-            self._transport.close()
-
-    # -- one call -----------------------------------------------------------------------------------
+    # -- one call, as a flow of effects -------------------------------------------------------------
     def _logger(self) -> logging.Logger:
         log = self._log
         if log is None:
@@ -229,25 +255,58 @@ class BaseClient:
             log = self._log = logging.getLogger(self._config.logger_name)
         return log
 
-    def _invoke(self, action: str, params: dict[str, str], decode: Callable[[Any], T]) -> T:
+    def _call(self, action: str, params: dict[str, str], decode: Callable[[Any], T]) -> Generator[Effect, Any, T]:
+        """One call: signed sends, retries, the answer read; its driver carries out the effects."""
+        if self._closed:
+            raise TransportError("the client is closed")
         op = self._operations[action]
         log = self._logger()
         what = f"{self._config.product} {action}"
+        plan = Retrying(self.retry, clock=self._clock, rng=self._rng, log=log, what=what, can_refresh=True)
+        return (yield from retry_flow(lambda budget_s: self._attempt(op, action, params, decode, budget_s, log, what),
+                                      self._classify, plan))
 
-        def attempt(budget_s: float) -> T:
-            started = time.perf_counter()
-            response = self._send(op, action, params, budget_s, log)
-            try:
-                return self._read(response, decode, op)
-            finally:
-                log.debug("%s: HTTP %d, %.1f ms", what, response.status, (time.perf_counter() - started) * 1000)
+    def _attempt(self, op: _Operation, action: str, params: dict[str, str], decode: Callable[[Any], T],
+                 budget_s: float, log: logging.Logger, what: str) -> Generator[Effect, Any, T]:
+        started = time.perf_counter()
+        begun = time.monotonic()
+        request = yield from self._request(op, action, params, budget_s)
+        try:
+            response = yield from self._exchange(action, request)
+        except StaleConnectionError as exc:
+            # The server may have read the first send: the second gets its own nonce and timestamp.
+            log.debug("%s: %s; sending again, freshly signed", what, exc)
+            request = yield from self._request(op, action, params, budget_s - (time.monotonic() - begun))
+            response = yield from self._exchange(action, request)
+        try:
+            return self._read(response, decode, op)
+        finally:
+            log.debug("%s: HTTP %d, %.1f ms", what, response.status, (time.perf_counter() - started) * 1000)
 
-        return call_with_retries(attempt, self._classify, self.retry, refresh=self._credentials.refresh,
-                                 clock=self._clock, sleep=self._sleep, rng=self._rng, log=log, what=what)
+    def _request(self, op: _Operation, action: str, params: dict[str, str],
+                 budget_s: float) -> Generator[Effect, Any, Send]:
+        """The request of one send, signed with a fresh timestamp and nonce."""
+        creds = self._credentials.cached or (yield CREDENTIALS)
+        url, headers = self._signed(op.method, action, params, creds)
+        return Send(op.method, url, headers, b"", budget_s)
 
-    def _signed(self, method: str, action: str, params: dict[str, str]) -> tuple[str, dict[str, str]]:
+    def _exchange(self, action: str, request: Send) -> Generator[Effect, Any, Response]:
+        hook = self._on_exchange
+        if hook is None:
+            response: Response = yield request
+            return response
+        started = time.monotonic()
+        try:
+            response = yield request
+        except Exception as exc:
+            hook(Exchange(action, request, None, exc, time.monotonic() - started))
+            raise
+        hook(Exchange(action, request, response, None, time.monotonic() - started))
+        return response
+
+    def _signed(self, method: str, action: str, params: dict[str, str],
+                creds: Credentials) -> tuple[str, dict[str, str]]:
         """The URL and headers of one send: a fresh timestamp and nonce each time."""
-        creds = self._credentials.get()
         cfg = self._config
         if self.signature_version == "v3":
             query = canonical_query(params)  # signed and sent as one string: what is signed is what is sent
@@ -261,19 +320,6 @@ class BaseClient:
             query = canonical_query(signed_query)
             headers = {"user-agent": self.user_agent}
         return self.endpoint.url("/?" + query), headers
-
-    def _send(self, op: _Operation, action: str, params: dict[str, str], budget_s: float,
-              log: logging.Logger) -> Response:
-        started = time.monotonic()
-        url, headers = self._signed(op.method, action, params)
-        try:
-            return self._transport.request(op.method, url, headers, b"", budget_s=budget_s)
-        except StaleConnectionError as exc:
-            # The server may have read the first send: the second gets its own nonce and timestamp.
-            log.debug("%s %s: %s; sending again, freshly signed", self._config.product, action, exc)
-            url, headers = self._signed(op.method, action, params)
-            left = budget_s - (time.monotonic() - started)
-            return self._transport.request(op.method, url, headers, b"", budget_s=left)
 
     def _read(self, response: Response, decode: Callable[[Any], T], op: _Operation) -> T:
         """The operation's answer as a model, the service's error as its exception, anything else (an
@@ -337,6 +383,94 @@ class BaseClient:
             # A gateway's or proxy's failure page, or its throttling: the service may answer next time.
             return RetryDecision.retry(self.retry.retry_after_s(exc.headers))
         return RetryDecision.give_up()
+
+
+
+
+class BaseClient(ClientCore):
+    """The blocking client: a Transport for the sends (HttpTransport unless one is given) and `sleep`
+    (time.sleep) for the pauses. Safe to share between threads."""
+
+    def __init__(
+        self,
+        config: ServiceConfig,
+        *,
+        region_id: str | None,
+        endpoint: str | None,
+        access_key_id: str | None,
+        access_key_secret: str | None,
+        security_token: str | None,
+        credentials_provider: CredentialsProvider | None,
+        signature_version: str | None,
+        timeout: float | tuple[float, float] | None,
+        retry: RetryPolicy | int | None,
+        user_agent: str | None,
+        network: str | None,
+        response_format: str,
+        transport: Transport | None,
+        validate_requests: bool,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(config, region_id=region_id, endpoint=endpoint, access_key_id=access_key_id,
+                         access_key_secret=access_key_secret, security_token=security_token,
+                         credentials_provider=credentials_provider, signature_version=signature_version,
+                         retry=retry, user_agent=user_agent, network=network, response_format=response_format,
+                         validate_requests=validate_requests, clock=clock, rng=rng)
+        if not callable(sleep):
+            raise RequestValidationError("sleep", f"must be callable, not {shown(sleep)}")
+        self._sleep = sleep
+        if transport is not None and not isinstance(transport, Transport):
+            raise RequestValidationError("transport", "must have request(method, url, headers, body, *, budget_s) "
+                                                      f"and close() (the Transport protocol), not {shown(transport)}")
+        own = self._own_timeouts(timeout, transport)
+        # Made last: every argument is checked before anything is opened.
+        self._owns_transport = transport is None
+        if transport is None:
+            from ._http import HttpTransport  # here: sockets and TLS are for clients, not for parsing
+
+            assert own is not None
+            transport = HttpTransport(connect_timeout_s=own[0], read_timeout_s=own[1])
+        self._transport: Transport = transport
+
+    def __enter__(self) -> BaseClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the client's connections; calls are refused afterwards. A transport you passed is yours."""
+        self._closed = True
+        if self._owns_transport:
+            self._transport.close()
+
+    def _invoke(self, action: str, params: dict[str, str], decode: Callable[[Any], T]) -> T:
+        """Carry out one call's flow: sends through the transport, pauses with `sleep`."""
+        flow = self._call(action, params, decode)
+        transport = self._transport
+        try:
+            effect = next(flow)
+            while True:
+                try:
+                    if type(effect) is Send:
+                        result: Any = transport.request(effect.method, effect.url, effect.headers, effect.body,
+                                                        budget_s=effect.budget_s)
+                    elif type(effect) is Pause:
+                        result = self._sleep(effect.seconds)
+                    elif effect is CREDENTIALS:
+                        result = self._credentials.get()
+                    else:
+                        result = self._credentials.refresh()
+                except Exception as exc:
+                    effect = flow.throw(exc)
+                else:
+                    effect = flow.send(result)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        finally:
+            flow.close()
 
 
 # ---------------------------------------------------------------- request parameters

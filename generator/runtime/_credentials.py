@@ -148,6 +148,16 @@ class CredentialSource:
             *self._args, provider=self._provider, env_names=self._env_names, environ=self._environ
         )
 
+    @property
+    def calls_provider(self) -> bool:
+        """Whether resolving may call the provider (which may do I/O); arguments and the environment do not."""
+        return self._provider is not None
+
+    @property
+    def cached(self) -> Credentials | None:
+        """The credentials resolved already, or None: then `get()` resolves them (a provider may do I/O)."""
+        return self._current
+
     def get(self) -> Credentials:
         current = self._current
         if current is not None:

@@ -36,7 +36,7 @@ from ._errors import (
     seconds,
     shown,
 )
-from ._transport import CONNECT_TIMEOUT_S, MAX_RESPONSE_BYTES, READ_TIMEOUT_S, Headers, Response
+from ._transport import CONNECT_TIMEOUT_S, MAX_RESPONSE_BYTES, READ_TIMEOUT_S, Cancellation, Headers, Response
 
 __all__ = ["HttpTransport"]
 
@@ -183,6 +183,12 @@ def _looks_dropped(sock: Any) -> bool:
         return True
 
 
+def _header(head: list[tuple[str, str]], name: str) -> str | None:
+    """Header `name` (lower case) as http.client's getheader gives it: every value, joined by ', '."""
+    values = [value for key, value in head if key.lower() == name]
+    return ", ".join(values) if values else None
+
+
 def _check_head(method: str, target: str, headers: Mapping[str, str]) -> None:
     # The common case in a few matches: the names joined by ':' (which no token holds: a name with one
     # changes the count) and the values joined by a tab (which a value may hold). Else one by one.
@@ -211,7 +217,11 @@ class HttpTransport:
     ({"http": url, "https": url, "no": "host,suffix"}); HTTPS goes through a CONNECT tunnel.
     Asks for gzip and unpacks it, bounded by max_response_bytes like the body itself. Connect and read
     timeouts are separate, and every exchange is also bounded by the `budget_s` its caller has left.
+    An exchange given a `cancellation` stops when another thread cancels it (ThreadedTransport does so
+    when the task awaiting it is cancelled): its connection is closed, never pooled half-read.
     """
+
+    cancellable = True  # request() takes cancellation=
 
     def __init__(
         self,
@@ -267,12 +277,15 @@ class HttpTransport:
         body: bytes = b"",
         *,
         budget_s: float = math.inf,
+        cancellation: Cancellation | None = None,
     ) -> Response:
         """One HTTP exchange. Raises TransportError when no response arrives (RequestTimeoutError on
         timeouts, StaleConnectionError when a kept-alive connection was found closed before any answer:
         the idle connections to that host are dropped, so a resend goes on a new one); any HTTP status is
         a Response. Host and Accept-Encoding: gzip are added unless `headers` has them. A method, URL or
-        header that HTTP cannot carry is a ValueError, before anything is sent."""
+        header that HTTP cannot carry is a ValueError, before anything is sent. `cancellation.cancel()`
+        from another thread ends the exchange with TransportError (a connect under way ends within the
+        connect timeout)."""
         if self._closed:
             raise TransportError("the transport is closed")
         deadline = time.monotonic() + budget_s
@@ -293,7 +306,7 @@ class HttpTransport:
             send["Proxy-Authorization"] = route.proxy_auth  # plain HTTP via a proxy: credentials per request
         _check_head(method, target, send)
         conn, reused = self._checkout(route)
-        return self._exchange(conn, reused, route, method, target, send, body, deadline)
+        return self._exchange(conn, reused, route, method, target, send, body, deadline, cancellation)
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -412,17 +425,40 @@ class HttpTransport:
         headers: dict[str, str],
         body: bytes,
         deadline: float,
+        cancellation: Cancellation | None,
+    ) -> Response:
+        try:
+            return self._exchange_on(conn, reused, route, method, target, headers, body, deadline, cancellation)
+        except Exception as exc:
+            if cancellation is not None and cancellation.detach():
+                raise TransportError(f"the exchange with {route.where} was cancelled") from exc
+            raise
+
+    def _exchange_on(
+        self,
+        conn: http.client.HTTPConnection,
+        reused: bool,
+        route: _Route,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        deadline: float,
+        cancellation: Cancellation | None,
     ) -> Response:
         answered = False
         try:
             sock: Any = conn.sock
             if sock is None:
                 sock = self._connect(conn, route, deadline)
+            if cancellation is not None and not cancellation.attach(sock.sock):
+                raise TransportError("cancelled before it was sent")
             sock.budget.deadline, sock.budget.limit_s = deadline, self.read_timeout_s
             conn.request(method, target, body=body or None, headers=headers)
             response = conn.getresponse()
             answered = True
-            raw = self._read_body(response, route)
+            head = response.getheaders()  # once: each lookup in http.client's message scans every header
+            raw = self._read_body(response, route, _header(head, "transfer-encoding"))
         except TransportError:
             conn.close()
             raise
@@ -432,7 +468,7 @@ class HttpTransport:
             raise RequestTimeoutError(what.format(route.where), "read") from exc
         except _DROPPED as exc:
             conn.close()
-            if reused and not answered:
+            if reused and not answered and not (cancellation is not None and cancellation.cancelled):
                 self._drop_idle(route)
                 raise StaleConnectionError(f"the kept-alive connection to {route.where} was closed by the "
                                            "server before any answer") from exc
@@ -446,17 +482,17 @@ class HttpTransport:
         except BaseException:
             conn.close()
             raise
-        if response.will_close:
-            conn.close()
+        cancelled = cancellation is not None and cancellation.detach()
+        if response.will_close or cancelled:
+            conn.close()  # a cancel that came while the answer was read left the socket shut down
         else:
             self._checkin(route, conn)
-        encoding = (response.getheader("content-encoding") or "").strip().lower()
+        encoding = (_header(head, "content-encoding") or "").strip().lower()
         if encoding in ("gzip", "x-gzip") and raw:
             raw = self._gunzip(raw, route.where)
-        return Response(response.status, Headers(response.getheaders()), raw, response.reason)
+        return Response(response.status, Headers(head), raw, response.reason)
 
-    def _read_body(self, response: http.client.HTTPResponse, route: _Route) -> bytes:
-        coding = response.getheader("transfer-encoding")
+    def _read_body(self, response: http.client.HTTPResponse, route: _Route, coding: str | None) -> bytes:
         if coding is not None and coding.strip().lower() != "chunked":
             # http.client frames only chunked; another coding (never asked for) would come back still
             # encoded with its chunk lines inside.

@@ -2,6 +2,11 @@
 delay), and one deadline over the whole call, sleeps included. Every failed attempt, wait and final
 failure is logged.
 
+The decisions are sans-I/O: `Retrying` decides and `retry_flow` is the loop, a generator that yields
+what must happen between attempts (a `Pause` to wait, `REFRESH` for new credentials) and leaves doing
+it to its driver. The sync client drives it with time.sleep, the async client with asyncio.sleep, and
+`call_with_retries` is its plain sync driver; they share every rule.
+
 Copied verbatim into every generated package (standard library only). What is worth retrying is the
 caller's decision (`classify`); the loop knows nothing of HTTP.
 """
@@ -11,9 +16,9 @@ from __future__ import annotations
 import enum
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar
 
 from ._errors import ClientError, DeadlineExceeded, RequestValidationError, excerpt, seconds
 
@@ -21,7 +26,16 @@ if TYPE_CHECKING:
     import logging
     import random
 
-__all__ = ["RetryAction", "RetryDecision", "RetryPolicy", "call_with_retries"]
+__all__ = [
+    "REFRESH",
+    "Pause",
+    "RetryAction",
+    "RetryDecision",
+    "RetryPolicy",
+    "Retrying",
+    "call_with_retries",
+    "retry_flow",
+]
 
 T = TypeVar("T")
 
@@ -102,6 +116,109 @@ class RetryPolicy:
         return millis / 1000.0 if math.isfinite(millis) and millis >= 0 else None
 
 
+class Pause(NamedTuple):
+    """An effect: wait this many seconds (the driver sleeps, blocking or not)."""
+
+    seconds: float
+
+
+class _Refresh:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "REFRESH"
+
+
+REFRESH: Final = _Refresh()  # an effect: resolve the credentials anew (an STS provider issues a new token)
+
+
+class Retrying:
+    """The decisions of one call's retry loop, and nothing else: no I/O, no sleeping.
+
+    Before each attempt `budget_s()` says what is left of the deadline (math.inf without one); after a
+    failure `failed()` says what comes next: a Pause, REFRESH, or None to give up (the error then says
+    how many attempts were made). It raises DeadlineExceeded when waiting would pass the deadline.
+    """
+
+    __slots__ = ("_clock", "_log", "_rng", "_what", "attempts", "can_refresh", "deadline", "policy", "refreshed",
+                 "retries")
+
+    def __init__(self, policy: RetryPolicy, *, clock: Callable[[], float] = time.monotonic,
+                 rng: random.Random | None = None, log: logging.Logger | None = None, what: str = "call",
+                 can_refresh: bool = False) -> None:
+        if rng is None:
+            import random
+
+            rng = random.Random()
+        self.policy = policy
+        self._clock, self._rng, self._log, self._what = clock, rng, log, what
+        self.can_refresh = can_refresh
+        self.deadline = clock() + policy.deadline_s if policy.deadline_s is not None else math.inf
+        self.attempts = 0
+        self.retries = 0
+        self.refreshed = False
+
+    def budget_s(self) -> float:
+        """Counts one more attempt and returns the time it may take."""
+        self.attempts += 1
+        return self.deadline - self._clock()
+
+    def failed(self, exc: Exception, decision: RetryDecision) -> Pause | _Refresh | None:
+        """What follows the failed attempt: a Pause before the next one, REFRESH (then exactly one more
+        attempt, outside the max_attempts count: with the default of 1 it must still work), or None."""
+        log, what, attempts = self._log, self._what, self.attempts
+        failure = f"{type(exc).__name__}: {excerpt(str(exc), 500)}"
+        if decision.action is RetryAction.REFRESH and not self.refreshed and self.can_refresh:
+            self.refreshed = True
+            if log is not None:
+                log.debug("%s: attempt %d failed (%s); refreshing the credentials, then once more",
+                          what, attempts, failure)
+            return REFRESH
+        retryable = decision.action is RetryAction.RETRY
+        if not retryable or self.retries + 1 >= self.policy.max_attempts:
+            if log is not None:
+                level = 30 if retryable else 20  # logging.WARNING, logging.INFO
+                log.log(level, "%s: giving up after %d attempt%s: %s", what, attempts,
+                        "s" if attempts != 1 else "", failure)
+            _note_attempts(exc, attempts, retryable)
+            return None
+        delay = decision.delay_s if decision.delay_s is not None else self.policy.backoff_s(self.retries, self._rng)
+        if self._clock() + delay >= self.deadline:
+            # Sleeping would end past the deadline: stop now rather than wake up with no budget.
+            raise _deadline_exceeded(self.policy, exc, attempts, log, what) from exc
+        self.retries += 1
+        if log is not None:
+            log.debug("%s: attempt %d of %d failed (%s); retrying in %.3f s", what, attempts,
+                      self.policy.max_attempts, failure, delay)
+        return Pause(delay)
+
+    def refreshed_after(self, exc: Exception) -> None:
+        """After the refresh: a refresh that took the rest of the deadline ends the call."""
+        if self._clock() >= self.deadline:
+            raise _deadline_exceeded(self.policy, exc, self.attempts, self._log, self._what) from exc
+
+
+def retry_flow(
+    attempt: Callable[[float], Generator[Any, Any, T]],
+    classify: Callable[[BaseException], RetryDecision],
+    plan: Retrying,
+) -> Generator[Any, Any, T]:
+    """The retry loop as a generator: runs `attempt(budget_s)` (itself a flow, whose effects pass
+    through) until it returns, yielding a Pause or REFRESH between attempts for the driver to carry
+    out. An exception the driver throws in at an attempt's effect is that attempt's failure."""
+    while True:
+        budget = plan.budget_s()
+        try:
+            return (yield from attempt(budget))
+        except Exception as exc:
+            step = plan.failed(exc, classify(exc))
+            if step is None:
+                raise
+            yield step
+            if step is REFRESH:
+                plan.refreshed_after(exc)
+
+
 def call_with_retries(
     attempt: Callable[[float], T],
     classify: Callable[[BaseException], RetryDecision],
@@ -115,58 +232,42 @@ def call_with_retries(
     what: str = "call",
 ) -> T:
     """Call `attempt(remaining_budget_s)` until it returns, `classify` says give up, attempts run out
-    or the deadline would pass.
+    or the deadline would pass: `retry_flow` driven with blocking sleeps.
 
     The budget (math.inf without a deadline) lets the attempt cap its socket timeouts, so no single
     attempt overruns the deadline. A REFRESH decision calls `refresh` once per call and retries at once;
     that extra attempt does not count against max_attempts (with the default of 1 it must still work).
     Giving up re-raises the last error; a ClientError then says in its message how many attempts were
-    made (`attempts`, and `retries_exhausted` when it was retryable), anything else gets a note. A sleep that would pass the deadline raises
-    DeadlineExceeded (from the last error) instead. `log` gets each failed attempt and wait at DEBUG,
-    giving up on a retryable failure at WARNING and a final answer at INFO; `what` names the call.
+    made (`attempts`, and `retries_exhausted` when it was retryable), anything else gets a note. A sleep
+    that would pass the deadline raises DeadlineExceeded (from the last error) instead. `log` gets each
+    failed attempt and wait at DEBUG, giving up on a retryable failure at WARNING and a final answer at
+    INFO; `what` names the call.
     """
-    if rng is None:
-        import random
+    plan = Retrying(policy, clock=clock, rng=rng, log=log, what=what, can_refresh=refresh is not None)
+    flow = retry_flow(lambda budget: _at_once(attempt, budget), classify, plan)
+    try:
+        effect = next(flow)
+        while True:
+            try:
+                if effect is REFRESH:
+                    assert refresh is not None  # REFRESH comes only with can_refresh
+                    refresh()
+                else:
+                    sleep(effect.seconds)
+            except Exception as exc:
+                effect = flow.throw(exc)
+            else:
+                effect = next(flow)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    finally:
+        flow.close()
 
-        rng = random.Random()
-    deadline = clock() + policy.deadline_s if policy.deadline_s is not None else math.inf
-    attempts = 0
-    retries = 0
-    refreshed = False
-    while True:
-        attempts += 1
-        try:
-            return attempt(deadline - clock())
-        except Exception as exc:
-            decision = classify(exc)
-            failure = f"{type(exc).__name__}: {excerpt(str(exc), 500)}"
-            if decision.action is RetryAction.REFRESH and not refreshed and refresh is not None:
-                # New credentials, then one immediate attempt outside the max_attempts count.
-                refreshed = True
-                if log is not None:
-                    log.debug("%s: attempt %d failed (%s); refreshing the credentials, then once more",
-                              what, attempts, failure)
-                refresh()
-                if clock() >= deadline:
-                    raise _deadline_exceeded(policy, exc, attempts, log, what) from exc
-                continue
-            retryable = decision.action is RetryAction.RETRY
-            if not retryable or retries + 1 >= policy.max_attempts:
-                if log is not None:
-                    level = 30 if retryable else 20  # logging.WARNING, logging.INFO
-                    log.log(level, "%s: giving up after %d attempt%s: %s", what, attempts,
-                            "s" if attempts != 1 else "", failure)
-                _note_attempts(exc, attempts, retryable)
-                raise
-            delay = decision.delay_s if decision.delay_s is not None else policy.backoff_s(retries, rng)
-            if clock() + delay >= deadline:
-                # Sleeping would end past the deadline: stop now rather than wake up with no budget.
-                raise _deadline_exceeded(policy, exc, attempts, log, what) from exc
-            retries += 1
-            if log is not None:
-                log.debug("%s: attempt %d of %d failed (%s); retrying in %.3f s", what, attempts,
-                          policy.max_attempts, failure, delay)
-            sleep(delay)
+
+def _at_once(attempt: Callable[[float], T], budget: float) -> Generator[Any, Any, T]:
+    """A plain call as a flow without effects."""
+    return attempt(budget)
+    yield  # unreachable: makes this a generator
 
 
 def _note_attempts(exc: Exception, attempts: int, exhausted: bool) -> None:
