@@ -32,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from generator.ir.schemas import read_lenient  # noqa: E402
 from generator.render.validator_compiler import compile_validators  # noqa: E402
 
 DEFAULT_SCHEMA = ROOT / "generated" / "dts_precheck" / "schemas" / "response.schema.json"
@@ -45,7 +46,11 @@ SYNTHETIC_ITEMS = 200
 
 
 def load_compiled(schema: dict[str, Any], lenient: dict[str, Any], directory: Path) -> ModuleType:
-    source = compile_validators({"response": schema}, lenient, "# benchmark build\n")
+    policy, problems = read_lenient(lenient)
+    if problems:
+        raise SystemExit(f"lenient policy: {problems}")
+    # the runtime modules the generated package copies, imported from the generator here
+    source = compile_validators({"response": schema}, policy, "# benchmark build\n", runtime="generator.runtime")
     path = directory / "bench_compiled_validators.py"
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("bench_compiled_validators", path)

@@ -165,7 +165,7 @@ def run(mutant: Mutant, timeout: float) -> tuple[Mutant, str | None, float]:
         copy_tree(tree)
         apply(tree, mutant)
         tests = [t for t in SUITE if (tree / t).exists()]
-        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-rf", "--tb=no", *tests]
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-rfE", "--tb=no", *tests]
         try:
             out = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, timeout=timeout).stdout
         except subprocess.TimeoutExpired:
