@@ -27,7 +27,6 @@ from dts_precheck.errors import InvalidJobIdError
 from emulator_process import KEY_ID, KEY_SECRET, mock_server
 from hypothesis import given
 from hypothesis import strategies as st
-from recorder import RecordingTransport
 from test_emulator_data import SMALL_SPEC, _small_spec
 
 from generator.emulator import Emulator, EmulatorConfigError, load_api
@@ -66,10 +65,9 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
         (folder / "bodies").mkdir()
         shutil.copy(SAMPLE, folder / "bodies" / "sample.json")
         recording = folder / "recording.jsonl"
-        transport = RecordingTransport(recording)
         with Emulator(data=folder / "bodies", faults="throttle:first=1", seed=5) as live:
             live.add_job("job-45", items=45, failures=2)
-            with client(live.url, transport=transport, **options) as c:
+            with client(live.url, record_to=recording, **options) as c:
                 got: dict[str, Any] = {
                     "pages": [p.to_dict() for p in c.paginate_describe_pre_check_status(dts_job_id="job-45",
                                                                                           job_code="01")],
@@ -78,7 +76,13 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
                 with pytest.raises(InvalidJobIdError) as gone:
                     c.describe_pre_check_status(dts_job_id="gone", job_code="01")
                 got["gone"] = (gone.value.code, str(gone.value))
-        assert transport.lines == 6  # the throttled try, three pages, the sample, the unknown job
+        # the throttled try, three pages, the sample, the unknown job: a line each, the secrets redacted
+        lines = recording.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 6 and not any(KEY_SECRET in line or KEY_ID in line for line in lines)
+        for line in map(json.loads, lines):
+            sent = line["request"]
+            assert {sent["params"].get(k, "[redacted]") for k in ("Signature", "AccessKeyId")} == {"[redacted]"}
+            assert sent["headers"].get("authorization", "[redacted]") == "[redacted]"
         out[fmt] = (recording, got)
     return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -68,12 +69,13 @@ class AsyncBaseClient(ClientCore):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] | None = None,
         rng: random.Random | None = None,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(config, region_id=region_id, endpoint=endpoint, access_key_id=access_key_id,
                          access_key_secret=access_key_secret, security_token=security_token,
                          credentials_provider=credentials_provider, signature_version=signature_version,
                          retry=retry, user_agent=user_agent, network=network, response_format=response_format,
-                         validate_requests=validate_requests, clock=clock, rng=rng)
+                         validate_requests=validate_requests, clock=clock, rng=rng, record_to=record_to)
         if sleep is not None and not inspect.iscoroutinefunction(sleep):
             raise RequestValidationError("sleep", "must be an async function such as asyncio.sleep (a blocking "
                                                   f"one would stall the event loop), not {shown(sleep)}")

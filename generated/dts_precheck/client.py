@@ -11,6 +11,7 @@ is where a user finds every name a client needs.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -135,7 +136,10 @@ class DtsClient(_r.BaseClient):
     Transport: HttpTransport (standard library) unless `transport` is another Transport; `timeout` (seconds,
     or (connect, read)) is for the client's own. Every argument is checked here, every request parameter
     before it is sent (RequestValidationError); `validate_requests=False` skips only the spec's value sets
-    and bounds. For asyncio, AsyncDtsClient has the same methods as coroutines.
+    and bounds. Recording: `record_to=PATH` appends every exchange (request parameters, the answer's status,
+    headers and body; the signature, access key id and token redacted) to a JSON Lines recording that
+    `validate` checks and `mock-server --data` replays; a failed write is logged once and never fails a call.
+    For asyncio, AsyncDtsClient has the same methods as coroutines.
     """
 
     def __init__(
@@ -158,6 +162,7 @@ class DtsClient(_r.BaseClient):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] = time.sleep,
         rng: random.Random | None = None,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             _CONFIG,
@@ -178,6 +183,7 @@ class DtsClient(_r.BaseClient):
             clock=clock,
             sleep=sleep,
             rng=rng,
+            record_to=record_to,
         )
 
     def describe_pre_check_status(
@@ -373,6 +379,7 @@ class AsyncDtsClient(_ar.AsyncBaseClient):
     `transport` is an AsyncTransport (a non-blocking stack such as httpx.AsyncClient) or a Transport (run
     in worker threads). `sleep` is an async function; a `credentials_provider` runs in a worker thread.
     Every argument is checked here, every request parameter before it is sent, as for DtsClient.
+    Recording: `record_to=PATH` appends every exchange to a recording, as for DtsClient.
     """
 
     def __init__(
@@ -395,6 +402,7 @@ class AsyncDtsClient(_ar.AsyncBaseClient):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] | None = None,
         rng: random.Random | None = None,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             _CONFIG,
@@ -415,6 +423,7 @@ class AsyncDtsClient(_ar.AsyncBaseClient):
             clock=clock,
             sleep=sleep,
             rng=rng,
+            record_to=record_to,
         )
 
     async def describe_pre_check_status(

@@ -41,6 +41,8 @@ examples:
       poll the local emulator (the mock-server command) until the subtask ends
   %(prog)s {args} --region REGION --format json
       one JSON object (outcome, counts, items) for scripts
+  %(prog)s {args} --region REGION --watch --record day.jsonl
+      watch, and keep every exchange: `validate day.jsonl` checks it, `mock-server --data day.jsonl` replays it
 """
 
 DESCRIPTION = ("Show one job's subtask: every item on every page as a table (state, item, target, error, "
@@ -141,6 +143,8 @@ def add_arguments(p: argparse.ArgumentParser, argv: Sequence[str] | None = None)
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the table: auto means on a terminal unless NO_COLOR is set")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or progress lines with --watch")
+    p.add_argument("--record", metavar="FILE", help="append every exchange to FILE, a recording (JSON Lines, "
+                   "secrets redacted) that validate checks and mock-server --data replays")
 
 
 # ---------------------------------------------------------------- rows
@@ -337,7 +341,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     api = _Api(package, spec)
     bad_setup: tuple[type[BaseException], ...] = (ValueError, *api.usage_errors)
     try:
-        client = api.client_class(region_id=args.region, endpoint=args.endpoint)
+        client = api.client_class(region_id=args.region, endpoint=args.endpoint, record_to=args.record)
     except bad_setup as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE

@@ -11,7 +11,7 @@ from .operations import Operation, Parameter, Resolver, Waiter
 
 # The status command's own flags: an x-cli option must not take one (the command reads this set too).
 STATUS_OWN_OPTIONS = frozenset({"region", "endpoint", "watch", "format", "interval", "timeout", "page-size", "color",
-                                "package", "help", "quiet"})
+                                "package", "help", "quiet", "record"})
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ RUNTIME = HERE.parent / "runtime"
 # Generated modules that import a third-party package (the others use the standard library only).
 OPTIONAL_MODULES = ("strategies", PYDANTIC_MODULE.removesuffix(".py"))
 RUNTIME_MODULES = ("_base.py", "_values.py", "_validation.py", "_errors.py", "_credentials.py", "_signing.py", "_endpoints.py", "_retry.py",
-                   "_xml.py", "_transport.py", "_http.py", "_paging.py", "_client.py", "_aclient.py")
+                   "_xml.py", "_transport.py", "_http.py", "_paging.py", "_client.py", "_recording.py", "_aclient.py")
 
 
 def header(ir: IR) -> str:

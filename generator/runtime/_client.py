@@ -14,6 +14,7 @@ ServiceConfig built from the spec and add one typed method per operation.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -172,6 +173,7 @@ class ClientCore:
         validate_requests: bool,
         clock: Callable[[], float],
         rng: random.Random | None,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         self._config = config
         self.endpoint = resolve_endpoint(region_id, endpoint, config.regions, config.fallback,
@@ -229,6 +231,10 @@ class ClientCore:
         }
         self._log: logging.Logger | None = None
         self._on_exchange: Callable[[Exchange], object] | None = None
+        if record_to is not None:
+            from ._recording import Recorder  # here: a client that records nothing does not import it
+
+            self._on_exchange = Recorder(record_to, self._logger)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -412,12 +418,13 @@ class BaseClient(ClientCore):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] = time.sleep,
         rng: random.Random | None = None,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(config, region_id=region_id, endpoint=endpoint, access_key_id=access_key_id,
                          access_key_secret=access_key_secret, security_token=security_token,
                          credentials_provider=credentials_provider, signature_version=signature_version,
                          retry=retry, user_agent=user_agent, network=network, response_format=response_format,
-                         validate_requests=validate_requests, clock=clock, rng=rng)
+                         validate_requests=validate_requests, clock=clock, rng=rng, record_to=record_to)
         if not callable(sleep):
             raise RequestValidationError("sleep", f"must be callable, not {shown(sleep)}")
         self._sleep = sleep
