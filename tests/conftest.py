@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -15,6 +17,7 @@ from hypothesis import HealthCheck, settings
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
 SPEC_DIR = ROOT / "spec"
+DOC_SAMPLE = SPEC_DIR / "examples" / "doc-sample.json"  # the doc page's sample answer
 
 settings.register_profile(
     "ci", derandomize=True, deadline=None, max_examples=150, print_blob=True,
@@ -25,6 +28,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def doc_sample() -> dict[str, Any]:
+    """A fresh copy of the doc page's sample answer, parsed."""
+    parsed: dict[str, Any] = json.loads(DOC_SAMPLE.read_text(encoding="utf-8"))
+    return parsed
 
 
 def import_fresh(out: Path, package: str) -> ModuleType:
@@ -117,3 +126,12 @@ def other_pkg(other_spec: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     out = tmp_path_factory.mktemp("other-out")
     generate(other_spec, out)
     yield import_fresh(out, "widget_store")
+
+
+@pytest.fixture
+def transport() -> Iterator[Any]:
+    """The package's standard-library transport with short timeouts and no proxies from whoever runs the tests."""
+    from generator.runtime._http import HttpTransport
+
+    with HttpTransport(connect_timeout_s=2, read_timeout_s=2, proxies={}) as t:
+        yield t

@@ -11,11 +11,11 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import flavours
 import pytest
+from conftest import doc_sample
 from dts_precheck import _spec, errors
 from dts_precheck import client as client_module
 from dts_precheck.client import Credentials, RetryPolicy
@@ -28,8 +28,7 @@ from scripted_server import KEYS, Reply, Request, error, scripted
 
 from generator.emulator.xml_writer import dict_to_xml
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = json.loads((ROOT / "spec" / "examples" / "doc-sample.json").read_text(encoding="utf-8"))
+SAMPLE = doc_sample()
 
 
 @pytest.fixture(autouse=True, params=flavours.FLAVOURS)

@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import doc_sample
 from dts_precheck import _spec, errors
 from dts_precheck.client import DtsClient, HttpTransport, RetryPolicy
 from fakes import FakeClock
@@ -22,7 +22,7 @@ from scripted_server import Reply, Request, error, scripted
 
 from generator.emulator.xml_writer import dict_to_xml
 
-SAMPLE = json.loads((ROOT / "spec" / "examples" / "doc-sample.json").read_text(encoding="utf-8"))
+SAMPLE = doc_sample()
 THREE = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
 PORTAL = b"<!DOCTYPE html><html><head><title>Sign in to the hotel Wi-Fi</title></head><body>...</body></html>"
 

@@ -8,15 +8,14 @@ Real HTTP over loopback throughout (the scripted server, the emulator); nothing 
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import threading
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import doc_sample
 from dts_precheck import errors
 from dts_precheck.client import (
     AsyncDtsClient,
@@ -32,8 +31,7 @@ from scripted_server import Reply, Request, scripted
 
 from generator.emulator import Emulator
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = json.loads((ROOT / "spec" / "examples" / "doc-sample.json").read_text(encoding="utf-8"))
+SAMPLE = doc_sample()
 CHECKING = {"Success": True, "State": "Checking", "ErrorItem": 0, "JobProgress": [], "TotalRecordCount": 0}
 
 

@@ -9,12 +9,12 @@ import shlex
 from pathlib import Path
 
 import pytest
+from conftest import DOC_SAMPLE as SAMPLE
 from conftest import ROOT
 
 from generator.cli import main
 
 SPEC = ROOT / "spec" / "dts-precheck.yaml"
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -1,17 +1,17 @@
 """Endpoint resolution, the HTTP transport (against real local servers) and the retry loop (fake clock).
 
-The servers are http.server ThreadingHTTPServers on 127.0.0.1 port 0, each in a thread; they count
-connections and requests so keep-alive reuse and reconnects are visible from the server side.
+The servers are the tests' scripted loopback servers (tests/scripted_server.py); they count connections and
+requests so keep-alive reuse and reconnects are visible from the server side.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import itertools
 import json
 import math
 import random
-import selectors
 import shutil
 import socket
 import ssl
@@ -19,17 +19,17 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import scripted_server
 from fakes import FakeClock
 from hypothesis import given
 from hypothesis import strategies as st
+from scripted_server import Reply, Request, ScriptedServer, raw
 
-from generator.emulator import signatures
 from generator.runtime import _credentials, _endpoints, _errors, _http, _retry, _signing, _transport
 from generator.runtime._errors import ClientError, StaleConnectionError, TransportError
 
@@ -118,185 +118,61 @@ def test_endpoint_host_header_and_url() -> None:
 # ---------------------------------------------------------------------------------------------------
 
 GZIP_PAYLOAD = b"hello, keep-alive world " * 500
+LOCAL_KEYS = {"AK-local": "local-secret"}
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
+def behaviour() -> Callable[[Request], Reply]:
+    """The transport tests' server: the path names what it does; anything else echoes the request."""
+    flaky = itertools.count(1)
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], idle_timeout: float = 5.0) -> None:
-        super().__init__(("127.0.0.1", 0), handler)
-        self.idle_timeout = idle_timeout
-        self.lock = threading.Lock()
-        self.connections = 0
-        self.requests: list[dict[str, Any]] = []
-        self.counters: dict[str, int] = {}
-        self.refuse_connect = False
+    def behave(req: Request) -> Reply:
+        if req.path == "/drop" or (req.path == "/drop-second" and req.on_connection > 1):
+            return Reply(drop=True)  # the request was read; hang up without a response
+        if req.path == "/signed":  # what a local emulator does
+            if req.signature_error:
+                return Reply(403, req.signature_error.encode())
+            query = dict(parse_qsl(urlsplit(req.target).query, keep_blank_values=True))
+            return Reply(body={"key": req.key_id, "query": query})
+        delay = {"/slow": 0.6, "/pause": 0.1}.get(req.path, 0.0)
+        if req.path == "/gzip":
+            return Reply(body=GZIP_PAYLOAD, gzip=True, delay_s=delay)
+        if req.path == "/badgzip":
+            return Reply(body=b"this is not gzip", headers={"Content-Encoding": "gzip"})
+        if req.path == "/bomb":
+            return Reply(body=b"\0" * 100_000, gzip=True)
+        if req.path == "/close":
+            return Reply(body=b"bye", headers={"Connection": "close"})
+        if req.path == "/flaky" and next(flaky) <= 2:
+            return Reply(503, b'{"Code":"ServiceUnavailable"}', {"x-acs-retry-after": "20"})
+        echo = {"method": req.method, "path": req.target, "headers": req.headers, "body": req.body.decode("latin-1"),
+                "on_connection": req.on_connection}
+        return Reply(body=echo, headers={"Content-Type": "application/json"}, delay_s=delay)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # clients that give up early make the handlers fail writing: expected here
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def count(self, key: str) -> int:
-        with self.lock:
-            self.counters[key] = self.counters.get(key, 0) + 1
-            return self.counters[key]
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
-    server: Server
-
-    def setup(self) -> None:
-        self.timeout = self.server.idle_timeout  # type: ignore[misc]  # an idle keep-alive connection is closed after this
-        super().setup()
-        self.on_connection = 0
-        with self.server.lock:
-            self.server.connections += 1
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        self.on_connection += 1
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
-        record = {
-            "method": self.command,
-            "path": self.path,
-            "headers": dict(self.headers.items()),
-            "body": body.decode("latin-1"),
-            "on_connection": self.on_connection,
-        }
-        with self.server.lock:
-            self.server.requests.append(record)
-        path = urlsplit(self.path).path
-        if path == "/drop" or (path == "/drop-second" and self.on_connection > 1):
-            self.close_connection = True  # read the request, then hang up without a response
-            return
-        if path == "/signed":
-            self._verify(body)
-            return
-        if path == "/slow":
-            time.sleep(0.6)
-        if path == "/pause":
-            time.sleep(0.1)
-        if path == "/gzip":
-            self._reply(200, gzip.compress(GZIP_PAYLOAD), {"Content-Encoding": "gzip"})
-        elif path == "/badgzip":
-            self._reply(200, b"this is not gzip", {"Content-Encoding": "gzip"})
-        elif path == "/bomb":
-            self._reply(200, gzip.compress(b"\0" * 100_000), {"Content-Encoding": "gzip"})
-        elif path == "/close":
-            self._reply(200, b"bye", {"Connection": "close"})
-            self.close_connection = True
-        elif path == "/flaky" and self.server.count("flaky") <= 2:
-            self._reply(503, b'{"Code":"ServiceUnavailable"}', {"x-acs-retry-after": "20"})
-        else:
-            self._reply(200, json.dumps(record).encode(), {"Content-Type": "application/json"})
-
-    do_POST = do_GET
-
-    def _verify(self, body: bytes) -> None:
-        # What a local emulator does: check V3 when there is an authorization header, else V2.
-        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
-        lookup = {"AK-local": "local-secret"}.get
-        try:
-            if "authorization" in self.headers:
-                key = signatures.verify_v3(
-                    self.command, urlsplit(self.path).path, query, self.headers, body, lookup
-                )
-            else:
-                key = signatures.verify_v2(self.command, query, lookup)
-        except signatures.SignatureError as exc:
-            self._reply(403, exc.reason.encode())
-            return
-        self._reply(200, json.dumps({"key": key, "query": query}).encode())
+    return behave
 
 
-class ProxyHandler(Handler):
-    """Answers absolute-form requests itself; tunnels CONNECT to the named host unless refusing."""
+def proxy_behaviour(tunnels: bool = True) -> Callable[[Request], Reply]:
+    """A forward proxy: answers absolute-form requests itself; tunnels CONNECT to the named host unless refusing."""
+    def behave(req: Request) -> Reply:
+        if req.method == "CONNECT":
+            return Reply(tunnel=True) if tunnels else Reply(403, b"no tunnels here")
+        return Reply(body=b"via-proxy")
 
-    def do_CONNECT(self) -> None:
-        with self.server.lock:
-            self.server.requests.append(
-                {"method": "CONNECT", "path": self.path, "headers": dict(self.headers)}
-            )
-        self.close_connection = True
-        if self.server.refuse_connect:
-            self._reply(403, b"no tunnels here")
-            return
-        host, _, port = self.path.rpartition(":")
-        upstream = socket.create_connection((host, int(port)), timeout=5)
-        self.send_response(200, "Connection established")
-        self.end_headers()
-        self.wfile.flush()
-        with contextlib.closing(upstream), selectors.DefaultSelector() as sel:
-            sel.register(self.connection, selectors.EVENT_READ, upstream)
-            sel.register(upstream, selectors.EVENT_READ, self.connection)
-            while True:
-                events = sel.select(timeout=5)
-                if not events:
-                    return
-                for key, _ in events:
-                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
-                    if not data:
-                        return
-                    key.data.sendall(data)
-
-    def do_GET(self) -> None:
-        with self.server.lock:
-            self.server.requests.append(
-                {"method": self.command, "path": self.path, "headers": dict(self.headers)}
-            )
-        self._reply(200, b"via-proxy")
+    return behave
 
 
-@contextlib.contextmanager
-def running(
-    handler: type[BaseHTTPRequestHandler] = Handler,
-    idle_timeout: float = 5.0,
-    tls: ssl.SSLContext | None = None,
-) -> Iterator[Server]:
-    server = Server(handler, idle_timeout)
-    if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+def running(**options: Any) -> contextlib.AbstractContextManager[ScriptedServer]:
+    return scripted_server.scripted(behaviour(), keys=LOCAL_KEYS, reject_bad_signatures=False, **options)
+
+
+def proxying(tunnels: bool = True) -> contextlib.AbstractContextManager[ScriptedServer]:
+    return scripted_server.scripted(proxy_behaviour(tunnels), keys=None)
 
 
 @pytest.fixture
-def server() -> Iterator[Server]:
+def server() -> Iterator[ScriptedServer]:
     with running() as srv:
         yield srv
-
-
-@pytest.fixture
-def transport() -> Iterator[_http.HttpTransport]:
-    # No proxies from the environment of whoever runs the tests.
-    with _http.HttpTransport(connect_timeout_s=2, read_timeout_s=2, proxies={}) as t:
-        yield t
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -304,79 +180,79 @@ def transport() -> Iterator[_http.HttpTransport]:
 # ---------------------------------------------------------------------------------------------------
 
 
-def test_round_trip_headers_and_body(server: Server, transport: _http.HttpTransport) -> None:
+def test_round_trip_headers_and_body(server: ScriptedServer, transport: _http.HttpTransport) -> None:
     response = transport.request(
-        "POST", server.base + "/echo?a=1&b=%20", {"Host": "signed.example:1", "X-Acs-Thing": "v"}, b"payload"
+        "POST", server.url + "/echo?a=1&b=%20", {"Host": "signed.example:1", "X-Acs-Thing": "v"}, b"payload"
     )
     assert response.status == 200
     assert response.headers["content-type"] == response.headers["CONTENT-TYPE"] == "application/json"
     assert "Content-Type" in response.headers and "content-length" in response.headers
     seen = json.loads(response.body)
     assert seen["method"] == "POST" and seen["path"] == "/echo?a=1&b=%20" and seen["body"] == "payload"
-    assert seen["headers"]["Host"] == "signed.example:1"  # the signed Host goes out untouched
-    assert seen["headers"]["X-Acs-Thing"] == "v"
-    assert seen["headers"]["Accept-Encoding"] == "gzip"
+    assert seen["headers"]["host"] == "signed.example:1"  # the signed Host goes out untouched
+    assert seen["headers"]["x-acs-thing"] == "v"
+    assert seen["headers"]["accept-encoding"] == "gzip"
 
 
-def test_keep_alive_reuses_one_connection(server: Server, transport: _http.HttpTransport) -> None:
+def test_keep_alive_reuses_one_connection(server: ScriptedServer, transport: _http.HttpTransport) -> None:
     for i in range(5):
-        response = transport.request("GET", f"{server.base}/echo?i={i}")
+        response = transport.request("GET", f"{server.url}/echo?i={i}")
         assert json.loads(response.body)["on_connection"] == i + 1
     assert server.connections == 1
     assert transport.connections_opened == 1
 
 
-def test_connection_close_is_respected(server: Server, transport: _http.HttpTransport) -> None:
-    assert transport.request("GET", server.base + "/close").body == b"bye"
-    assert transport.request("GET", server.base + "/echo").status == 200
+def test_connection_close_is_respected(server: ScriptedServer, transport: _http.HttpTransport) -> None:
+    assert transport.request("GET", server.url + "/close").body == b"bye"
+    assert transport.request("GET", server.url + "/echo").status == 200
     assert server.connections == 2
 
 
-def test_gzip_is_requested_and_unpacked(server: Server, transport: _http.HttpTransport) -> None:
-    response = transport.request("GET", server.base + "/gzip")
+def test_gzip_is_requested_and_unpacked(server: ScriptedServer, transport: _http.HttpTransport) -> None:
+    response = transport.request("GET", server.url + "/gzip")
     assert response.body == GZIP_PAYLOAD
     assert response.headers["content-encoding"] == "gzip"
     assert int(response.headers["content-length"]) < len(GZIP_PAYLOAD)
 
 
-def test_bad_gzip_and_gzip_bombs_fail_cleanly(server: Server) -> None:
+def test_bad_gzip_and_gzip_bombs_fail_cleanly(server: ScriptedServer) -> None:
     with _http.HttpTransport(proxies={}, max_response_bytes=10_000) as small:
         with pytest.raises(TransportError, match="gzip"):
-            small.request("GET", server.base + "/badgzip")
+            small.request("GET", server.url + "/badgzip")
         with pytest.raises(TransportError, match="exceeds"):
-            small.request("GET", server.base + "/bomb")
+            small.request("GET", server.url + "/bomb")
 
 
 def test_idle_connection_closed_by_server_is_replaced() -> None:
-    with running(idle_timeout=0.2) as srv, _http.HttpTransport(proxies={}) as transport:
-        assert transport.request("GET", srv.base + "/echo").status == 200
+    with running(idle_timeout_s=0.2) as srv, _http.HttpTransport(proxies={}) as transport:
+        assert transport.request("GET", srv.url + "/echo").status == 200
         time.sleep(0.5)  # the server closes the idle keep-alive connection
-        assert transport.request("GET", srv.base + "/echo").status == 200
+        assert transport.request("GET", srv.url + "/echo").status == 200
         assert srv.connections == 2
         assert len(srv.requests) == 2
 
 
 def test_a_kept_alive_connection_found_closed_is_stale_and_the_next_request_goes_on_a_new_one(
-    server: Server, transport: _http.HttpTransport
+    server: ScriptedServer, transport: _http.HttpTransport
 ) -> None:
     # The server reads the second request on the same connection, then hangs up without answering.
-    assert transport.request("GET", server.base + "/drop-second").status == 200
+    assert transport.request("GET", server.url + "/drop-second").status == 200
     with pytest.raises(StaleConnectionError) as info:
-        transport.request("GET", server.base + "/drop-second")
+        transport.request("GET", server.url + "/drop-second")
     assert isinstance(info.value.__cause__, ConnectionError)
-    response = transport.request("GET", server.base + "/drop-second")  # what the client's resend does
+    response = transport.request("GET", server.url + "/drop-second")  # what the client's resend does
     assert response.status == 200 and json.loads(response.body)["on_connection"] == 1
     assert server.connections == 2
-    assert [r["on_connection"] for r in server.requests] == [1, 2, 1]
+    assert [r.on_connection for r in server.requests] == [1, 2, 1]
 
 
-def test_idle_peers_of_a_stale_connection_are_dropped(server: Server) -> None:
+def test_idle_peers_of_a_stale_connection_are_dropped(server: ScriptedServer) -> None:
     with _http.HttpTransport(proxies={}) as transport:
         barrier = threading.Barrier(3)
 
         def first_request() -> None:
             barrier.wait()
-            assert transport.request("GET", server.base + "/pause").status == 200
+            assert transport.request("GET", server.url + "/pause").status == 200
 
         # Three connections at once, all back in the pool afterwards.
         threads = [threading.Thread(target=first_request) for _ in range(3)]
@@ -387,14 +263,14 @@ def test_idle_peers_of_a_stale_connection_are_dropped(server: Server) -> None:
         assert transport.connections_opened == 3
         opened = transport.connections_opened
         with pytest.raises(StaleConnectionError):
-            transport.request("GET", server.base + "/drop-second")
-        assert transport.request("GET", server.base + "/echo").status == 200
+            transport.request("GET", server.url + "/drop-second")
+        assert transport.request("GET", server.url + "/echo").status == 200
         assert transport.connections_opened == opened + 1  # a new one, not a peer of the stale one
 
 
-def test_fresh_connection_dropped_is_a_transport_error_not_stale(server: Server, transport: _http.HttpTransport) -> None:
+def test_fresh_connection_dropped_is_a_transport_error_not_stale(server: ScriptedServer, transport: _http.HttpTransport) -> None:
     with pytest.raises(TransportError) as info:
-        transport.request("GET", server.base + "/drop")
+        transport.request("GET", server.url + "/drop")
     assert not isinstance(info.value, TimeoutError | StaleConnectionError)
     assert isinstance(info.value.__cause__, ConnectionError)
     assert len(server.requests) == 1
@@ -410,38 +286,38 @@ def test_connection_refused_is_a_transport_error(transport: _http.HttpTransport)
     assert isinstance(info.value.__cause__, ConnectionRefusedError)
 
 
-def test_read_timeout(server: Server) -> None:
+def test_read_timeout(server: ScriptedServer) -> None:
     with _http.HttpTransport(connect_timeout_s=1, read_timeout_s=0.2, proxies={}) as transport:
         start = time.monotonic()
         with pytest.raises(_errors.RequestTimeoutError) as info:
-            transport.request("GET", server.base + "/slow")
+            transport.request("GET", server.url + "/slow")
         assert time.monotonic() - start < 0.5
     assert info.value.phase == "read"
     assert isinstance(info.value, TimeoutError) and isinstance(info.value, TransportError)
 
 
-def test_the_budget_caps_the_read_timeout(server: Server, transport: _http.HttpTransport) -> None:
+def test_the_budget_caps_the_read_timeout(server: ScriptedServer, transport: _http.HttpTransport) -> None:
     start = time.monotonic()
     with pytest.raises(_errors.RequestTimeoutError):
-        transport.request("GET", server.base + "/slow", budget_s=0.2)
+        transport.request("GET", server.url + "/slow", budget_s=0.2)
     assert time.monotonic() - start < 0.5
 
 
-def test_no_budget_left_times_out_before_connecting(server: Server, transport: _http.HttpTransport) -> None:
+def test_no_budget_left_times_out_before_connecting(server: ScriptedServer, transport: _http.HttpTransport) -> None:
     with pytest.raises(_errors.RequestTimeoutError) as info:
-        transport.request("GET", server.base + "/echo", budget_s=0.0)
+        transport.request("GET", server.url + "/echo", budget_s=0.0)
     assert info.value.phase == "connect"
     assert server.requests == []
 
 
-def test_threads_share_the_pool_safely(server: Server, transport: _http.HttpTransport) -> None:
+def test_threads_share_the_pool_safely(server: ScriptedServer, transport: _http.HttpTransport) -> None:
     results: list[int] = []
     errors: list[BaseException] = []
 
     def work(n: int) -> None:
         try:
             for i in range(5):
-                body = json.loads(transport.request("GET", f"{server.base}/echo?n={n}&i={i}").body)
+                body = json.loads(transport.request("GET", f"{server.url}/echo?n={n}&i={i}").body)
                 assert body["path"] == f"/echo?n={n}&i={i}"
                 results.append(1)
         except BaseException as exc:
@@ -456,31 +332,31 @@ def test_threads_share_the_pool_safely(server: Server, transport: _http.HttpTran
     assert server.connections == transport.connections_opened <= 40
 
 
-def test_closed_transport_refuses(server: Server) -> None:
+def test_closed_transport_refuses(server: ScriptedServer) -> None:
     transport = _http.HttpTransport(proxies={})
-    assert transport.request("GET", server.base + "/echo").status == 200
+    assert transport.request("GET", server.url + "/echo").status == 200
     transport.close()
     transport.close()  # idempotent
     with pytest.raises(TransportError, match="closed"):
-        transport.request("GET", server.base + "/echo")
+        transport.request("GET", server.url + "/echo")
 
 
-def test_http_proxy_gets_absolute_url_and_credentials(server: Server) -> None:
-    with running(ProxyHandler) as proxy:
+def test_http_proxy_gets_absolute_url_and_credentials(server: ScriptedServer) -> None:
+    with proxying() as proxy:
         proxies = {"http": f"http://us%40er:p%3Aw@127.0.0.1:{proxy.port}"}
         with _http.HttpTransport(proxies=proxies) as transport:
-            assert transport.request("GET", server.base + "/echo?x=1").body == b"via-proxy"
+            assert transport.request("GET", server.url + "/echo?x=1").body == b"via-proxy"
         seen = proxy.requests[0]
-        assert seen["path"] == f"{server.base}/echo?x=1"
-        assert seen["headers"]["Proxy-Authorization"] == "Basic dXNAZXI6cDp3"  # base64("us@er:p:w")
+        assert seen.target == f"{server.url}/echo?x=1"
+        assert seen.headers["proxy-authorization"] == "Basic dXNAZXI6cDp3"  # base64("us@er:p:w")
         assert server.requests == []
 
 
-def test_no_proxy_bypasses_the_proxy(server: Server) -> None:
-    with running(ProxyHandler) as proxy:
+def test_no_proxy_bypasses_the_proxy(server: ScriptedServer) -> None:
+    with proxying() as proxy:
         proxies = {"http": f"http://127.0.0.1:{proxy.port}", "no": "localhost, 127.0.0.1"}
         with _http.HttpTransport(proxies=proxies) as transport:
-            assert transport.request("GET", server.base + "/echo").status == 200
+            assert transport.request("GET", server.url + "/echo").status == 200
         assert proxy.requests == [] and len(server.requests) == 1
 
 
@@ -490,26 +366,25 @@ def _clear_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name.upper(), raising=False)
 
 
-def test_proxy_environment_variables_are_honoured(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxy_environment_variables_are_honoured(server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     _clear_proxy_env(monkeypatch)
-    with running(ProxyHandler) as proxy:
+    with proxying() as proxy:
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
         with _http.HttpTransport() as transport:
-            assert transport.request("GET", server.base + "/echo").body == b"via-proxy"
+            assert transport.request("GET", server.url + "/echo").body == b"via-proxy"
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         with _http.HttpTransport() as transport:
-            assert transport.request("GET", server.base + "/echo").status == 200
+            assert transport.request("GET", server.url + "/echo").status == 200
         assert len(proxy.requests) == 1 and len(server.requests) == 1
 
 
 def test_https_goes_through_a_connect_tunnel() -> None:
-    with running(ProxyHandler) as proxy:
-        proxy.refuse_connect = True
+    with proxying(tunnels=False) as proxy:
         transport = _http.HttpTransport(proxies={"https": f"127.0.0.1:{proxy.port}"})
         with transport, pytest.raises(TransportError, match="403"):
             transport.request("GET", "https://svc.example.invalid/")
-        assert proxy.requests[0]["method"] == "CONNECT"
-        assert proxy.requests[0]["path"] == "svc.example.invalid:443"
+        assert proxy.requests[0].method == "CONNECT"
+        assert proxy.requests[0].target == "svc.example.invalid:443"
 
 
 @pytest.fixture(scope="module")
@@ -527,7 +402,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def tls_server(tls_files: tuple[Path, Path]) -> Iterator[Server]:
+def tls_server(tls_files: tuple[Path, Path]) -> Iterator[ScriptedServer]:
     cert, key = tls_files
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
@@ -535,13 +410,13 @@ def tls_server(tls_files: tuple[Path, Path]) -> Iterator[Server]:
         yield srv
 
 
-def test_tls_is_verified_by_default(tls_server: Server) -> None:
+def test_tls_is_verified_by_default(tls_server: ScriptedServer) -> None:
     with _http.HttpTransport(proxies={}) as transport, pytest.raises(TransportError) as info:
         transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo")
     assert isinstance(info.value.__cause__, ssl.SSLCertVerificationError)
 
 
-def test_tls_with_a_trusted_ca_and_keep_alive(tls_server: Server, tls_files: tuple[Path, Path]) -> None:
+def test_tls_with_a_trusted_ca_and_keep_alive(tls_server: ScriptedServer, tls_files: tuple[Path, Path]) -> None:
     context = ssl.create_default_context(cafile=str(tls_files[0]))
     with _http.HttpTransport(proxies={}, ssl_context=context) as transport:
         for _ in range(3):
@@ -549,18 +424,14 @@ def test_tls_with_a_trusted_ca_and_keep_alive(tls_server: Server, tls_files: tup
     assert tls_server.connections == 1
 
 
-def test_tls_through_a_connect_tunnel(tls_server: Server, tls_files: tuple[Path, Path]) -> None:
+def test_tls_through_a_connect_tunnel(tls_server: ScriptedServer, tls_files: tuple[Path, Path]) -> None:
     context = ssl.create_default_context(cafile=str(tls_files[0]))
-    with running(ProxyHandler) as proxy:
+    with proxying() as proxy:
         proxies = {"https": f"http://127.0.0.1:{proxy.port}"}
         with _http.HttpTransport(proxies=proxies, ssl_context=context) as transport:
             response = transport.request("GET", f"https://127.0.0.1:{tls_server.port}/echo?t=1")
             assert json.loads(response.body)["path"] == "/echo?t=1"
-        assert proxy.requests[0] == {
-            "method": "CONNECT",
-            "path": f"127.0.0.1:{tls_server.port}",
-            "headers": proxy.requests[0]["headers"],
-        }
+        assert (proxy.requests[0].method, proxy.requests[0].target) == ("CONNECT", f"127.0.0.1:{tls_server.port}")
 
 
 SIGNED_PARAMS = {"JobId": " b4my 3zg*", "Name": "预检查 + 100%", "Empty": "", "Tilde~": "a/b?c=d&e"}
@@ -569,9 +440,9 @@ LOCAL = _credentials.Credentials("AK-local", "local-secret")
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_v3_signed_request_verifies_on_the_server(
-    server: Server, transport: _http.HttpTransport, method: str
+    server: ScriptedServer, transport: _http.HttpTransport, method: str
 ) -> None:
-    endpoint = _endpoints.resolve_endpoint(None, server.base, {}, "unused")
+    endpoint = _endpoints.resolve_endpoint(None, server.url, {}, "unused")
     body = b'{"x": 1}' if method == "POST" else b""
     headers = _signing.sign_v3(
         method,
@@ -593,7 +464,7 @@ def test_v3_signed_request_verifies_on_the_server(
     assert transport.request(method, tampered, headers, body).body == b"mismatch"
 
 
-def test_v2_signed_request_verifies_on_the_server(server: Server, transport: _http.HttpTransport) -> None:
+def test_v2_signed_request_verifies_on_the_server(server: ScriptedServer, transport: _http.HttpTransport) -> None:
     query = _signing.build_v2_query(
         "POST",
         "SomeAction",
@@ -603,11 +474,11 @@ def test_v2_signed_request_verifies_on_the_server(server: Server, transport: _ht
         timestamp=_signing.utc_timestamp(),
         nonce=_signing.new_nonce(),
     )
-    response = transport.request("POST", f"{server.base}/signed?{_signing.canonical_query(query)}")
+    response = transport.request("POST", f"{server.url}/signed?{_signing.canonical_query(query)}")
     assert response.status == 200, response.body
     assert json.loads(response.body)["query"] == query
     wrong = {**query, "AccessKeyId": "AK-unknown"}
-    response = transport.request("POST", f"{server.base}/signed?{_signing.canonical_query(wrong)}")
+    response = transport.request("POST", f"{server.url}/signed?{_signing.canonical_query(wrong)}")
     assert (response.status, response.body) == (403, b"unknown_key")
 
 
@@ -846,7 +717,7 @@ def test_policy_validation() -> None:
         _retry.RetryPolicy(base_delay_s=-1)
 
 
-def test_retries_over_the_real_transport(server: Server, transport: _http.HttpTransport) -> None:
+def test_retries_over_the_real_transport(server: ScriptedServer, transport: _http.HttpTransport) -> None:
     policy = _retry.RetryPolicy(
         max_attempts=4, base_delay_s=0.01, deadline_s=10, retry_after_header="x-acs-retry-after"
     )
@@ -857,7 +728,7 @@ def test_retries_over_the_real_transport(server: Server, transport: _http.HttpTr
             self.response = response
 
     def attempt(budget: float) -> _transport.Response:
-        response = transport.request("GET", server.base + "/flaky", budget_s=budget)
+        response = transport.request("GET", server.url + "/flaky", budget_s=budget)
         if response.status >= 500:
             raise Unavailable(response)
         return response
@@ -885,58 +756,12 @@ def test_retries_over_the_real_transport(server: Server, transport: _http.HttpTr
 # ---------------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def raw_server(*replies: bytes, trickle_s: float = 0.0) -> Iterator[tuple[str, list[int]]]:
-    """Answers each request on one connection with the next of `replies` (a byte at a time every
-    `trickle_s` when set), then closes; yields (base URL, connections accepted so far)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    accepted: list[int] = []
-    queue = list(replies)
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set() and queue:
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            accepted.append(1)
-            with conn:
-                conn.settimeout(5)
-                while queue and not stop.is_set():
-                    if not conn.recv(65536):
-                        break
-                    reply = queue.pop(0)
-                    try:
-                        if trickle_s:
-                            for i in range(len(reply)):
-                                if stop.wait(trickle_s):
-                                    return
-                                conn.sendall(reply[i : i + 1])
-                        else:
-                            conn.sendall(reply)
-                    except OSError:
-                        return
-                    if b"Connection: close" in reply or b"Transfer-Encoding: gzip" in reply:
-                        break
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-
-
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 
 def test_chunked_bodies_are_read_and_keep_the_connection(transport: _http.HttpTransport) -> None:
     chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
-    with raw_server(chunked, OK) as (base, accepted):
+    with raw(chunked, OK) as (base, accepted):
         assert transport.request("GET", base + "/a").body == b"hello world"
         assert transport.request("GET", base + "/b").body == b"ok"
     assert len(accepted) == 1
@@ -945,26 +770,26 @@ def test_chunked_bodies_are_read_and_keep_the_connection(transport: _http.HttpTr
 def test_a_transfer_coding_other_than_chunked_is_refused(transport: _http.HttpTransport) -> None:
     # http.client frames only chunked: anything else would come back still encoded, chunk lines and all.
     wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + b"a\r\n" + gzip.compress(b"{}")[:10]
-    with raw_server(wire) as (base, _), pytest.raises(TransportError, match="transfer coding"):
+    with raw(wire) as (base, _), pytest.raises(TransportError, match="transfer coding"):
         transport.request("GET", base + "/")
 
 
 def test_a_second_transfer_coding_line_is_refused_too(transport: _http.HttpTransport) -> None:
     # http.client frames by the first line's "chunked"; the codings are read as one list, as a proxy would.
     wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
-    with raw_server(wire) as (base, _), pytest.raises(TransportError, match="'chunked, gzip'"):
+    with raw(wire) as (base, _), pytest.raises(TransportError, match="'chunked, gzip'"):
         transport.request("GET", base + "/")
 
 
 def test_a_body_delimited_by_the_close_is_read_whole(transport: _http.HttpTransport) -> None:
-    with raw_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", OK) as (base, accepted):
+    with raw(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", OK) as (base, accepted):
         assert transport.request("GET", base + "/").body == b"until the end"
         assert transport.request("GET", base + "/").body == b"ok"
     assert len(accepted) == 2
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read() -> None:
-    with raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n") as (base, _), \
+    with raw(b"HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n") as (base, _), \
             _http.HttpTransport(proxies={}, max_response_bytes=1000) as small:
         with pytest.raises(_errors.ResponseTooLargeError, match="announces 999999999 bytes"):
             small.request("GET", base + "/")
@@ -972,7 +797,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read() -> None:
 
 def test_a_server_that_trickles_cannot_stretch_the_exchange_past_its_budget() -> None:
     # Every byte arrives well within the read timeout; only the budget over the whole exchange stops it.
-    with raw_server(OK + b" " * 100, trickle_s=0.05) as (base, _), \
+    with raw(OK + b" " * 100, trickle_s=0.05) as (base, _), \
             _http.HttpTransport(proxies={}, read_timeout_s=2) as transport:
         started = time.monotonic()
         with pytest.raises(_errors.RequestTimeoutError) as info:
@@ -991,7 +816,7 @@ def test_a_server_that_trickles_cannot_stretch_the_exchange_past_its_budget() ->
 def test_what_http_cannot_carry_is_refused_before_anything_is_sent(
     transport: _http.HttpTransport, headers: dict[str, str], url: str
 ) -> None:
-    with raw_server(OK) as (base, accepted):
+    with raw(OK) as (base, accepted):
         with pytest.raises(ValueError, match="cannot be written"):
             transport.request("GET", base + url, headers)
         assert accepted == []

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import DOC_SAMPLE, ROOT, doc_sample
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -280,10 +280,10 @@ def test_same_seed_same_answers_other_seed_other_data() -> None:
 
 
 def test_recorded_responses_are_served_paged(tmp_path: Path) -> None:
-    shutil.copy(ROOT / "spec" / "examples" / "doc-sample.json", tmp_path / "recorded-job.json")
+    shutil.copy(DOC_SAMPLE, tmp_path / "recorded-job.json")
     (tmp_path / "gone-job.json").write_text(json.dumps(
         {"RequestId": "x", "HostId": "h", "Code": "Forbidden.InstanceNotFound", "Message": "gone"}))
-    sample = json.loads((ROOT / "spec" / "examples" / "doc-sample.json").read_text(encoding="utf-8"))
+    sample = doc_sample()
     with Emulator(data=tmp_path) as server:
         body = call(server, {"DtsJobId": "recorded-job"}).json()
         assert body["JobProgress"] == sample["JobProgress"] and body["TotalRecordCount"] == 1

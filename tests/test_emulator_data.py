@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import DOC_SAMPLE as SAMPLE
 
 from generator.emulator import Emulator, EmulatorConfigError
 from generator.emulator.client import Answer, Caller
 
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ACTION, VERSION = "DescribePreCheckStatus", "2020-01-01"
 
 

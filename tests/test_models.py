@@ -8,13 +8,11 @@ from typing import Any
 
 import dts_precheck as d
 import pytest
-from conftest import ROOT
+from conftest import DOC_SAMPLE as SAMPLE
 from dts_precheck import strategies as gen
 from dts_precheck import validators
 from hypothesis import given
 from hypothesis import strategies as st
-
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 
 
 def sample() -> dict[str, Any]:

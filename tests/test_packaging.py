@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import DOC_SAMPLE, ROOT
 from emulator_process import CREDENTIALS
 
 import generator
@@ -160,7 +160,7 @@ def test_installed_toolkit_generates_exactly_the_committed_package(venv: Path, t
 
 
 def test_installed_validate_status_and_vendor_work(venv: Path, tmp_path: Path) -> None:
-    sample = ROOT / "spec" / "examples" / "doc-sample.json"
+    sample = DOC_SAMPLE
     done = run(venv, "validate", "--format", "json", str(sample))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1])["errors"] == 0

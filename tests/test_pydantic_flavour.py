@@ -22,7 +22,7 @@ from typing import Any
 
 import pydantic
 import pytest
-from conftest import CORPUS, corpus_package
+from conftest import CORPUS, ROOT, corpus_package
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -444,10 +444,9 @@ def test_spec_text_and_odd_names_come_through(corpus_module: ModuleType) -> None
 
 
 def test_the_corpus_module_passes_ruff_and_mypy(corpus_module: ModuleType) -> None:
-    root = Path(__file__).resolve().parent.parent
     tools = Path(sys.executable).parent
     path = corpus_module.__file__ or ""
-    ruff = subprocess.run([str(tools / "ruff"), "check", "--config", str(root / "pyproject.toml"), path],
+    ruff = subprocess.run([str(tools / "ruff"), "check", "--config", str(ROOT / "pyproject.toml"), path],
                           capture_output=True, text=True, timeout=120)
     assert ruff.returncode == 0, ruff.stdout + ruff.stderr
     mypy = subprocess.run([str(tools / "mypy"), "--strict", "--no-incremental", "--python-version", "3.11", path],

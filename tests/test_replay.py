@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import DOC_SAMPLE as SAMPLE
 from conftest import ROOT
 from dts_precheck.client import DtsClient
 from dts_precheck.errors import InvalidJobIdError
@@ -35,7 +36,6 @@ from generator.emulator.client import Answer, Caller
 from generator.emulator.data import find_data
 from generator.runtime._xml import xml_to_dict
 
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ACTION, VERSION = "DescribePreCheckStatus", "2020-01-01"
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "generated")])}
 

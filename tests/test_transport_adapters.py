@@ -8,23 +8,21 @@ come with the dev extra; the package itself needs neither."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import flavours
 import pytest
+from conftest import ROOT, doc_sample
 from dts_precheck import client as client_module
 from dts_precheck import errors
 from dts_precheck.client import AsyncDtsClient, AsyncTransport, RetryPolicy, Transport
 from scripted_server import Reply, scripted
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = json.loads((ROOT / "spec" / "examples" / "doc-sample.json").read_text(encoding="utf-8"))
+SAMPLE = doc_sample()
 
 
 def adapters() -> dict[str, Any]:

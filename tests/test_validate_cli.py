@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DOC_SAMPLE as SAMPLE
 from conftest import ROOT
 
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ERROR = ROOT / "spec" / "examples" / "error-throttling.json"
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DOC_SAMPLE as SAMPLE
 from conftest import ROOT
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,7 +29,6 @@ from generator.cli import main
 from generator.commands import validate as traffic
 from generator.commands.validate import output
 
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ACTION = "DescribePreCheckStatus"
 
 

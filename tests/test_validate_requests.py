@@ -14,12 +14,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from conftest import DOC_SAMPLE as SAMPLE
 from conftest import ROOT
 
 from generator import generate
 from generator.cli import main
 
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ACTION = "DescribePreCheckStatus"
 VALID = {"DtsJobId": "dtsj2b", "JobCode": "01"}
 

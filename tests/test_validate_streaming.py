@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 import pytest
-from conftest import ROOT
+from conftest import DOC_SAMPLE as SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +24,6 @@ from generator.commands import validate as traffic
 from generator.commands.validate import har, reading, runner
 from generator.commands.validate.output import report
 
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ACTION = "DescribePreCheckStatus"
 
 

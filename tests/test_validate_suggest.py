@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DOC_SAMPLE as SAMPLE
 from conftest import ROOT
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,7 +23,6 @@ from generator.cli import main
 from generator.commands.validate import aggregate, suggest
 
 SPEC = ROOT / "spec" / "dts-precheck.yaml"
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 ACTION = "DescribePreCheckStatus"
 
 

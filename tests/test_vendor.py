@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import DOC_SAMPLE as SAMPLE
 from conftest import ROOT
 from emulator_process import KEY_ID, KEY_SECRET, mock_server
 
@@ -21,7 +22,6 @@ from generator.commands import vendor
 from generator.pipeline import generate
 
 SPEC = ROOT / "spec" / "dts-precheck.yaml"
-SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 
 
 @pytest.fixture(scope="module")
