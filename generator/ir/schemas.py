@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -74,26 +75,50 @@ class Constraints:
     def any(self) -> bool:
         return self.on_strings or self.on_numbers or bool(self.const)
 
-    def describe(self) -> str:
-        """What a value must be, in words, for messages: `a string of at most 8 characters`."""
-        parts: list[str] = []
-        if self.const:
-            parts.append(f"the value {self.const[0]!r}")
-        if self.min_length is not None and self.max_length is not None:
-            parts.append(f"{self.min_length} to {self.max_length} characters")
-        elif self.min_length is not None:
-            parts.append(f"at least {self.min_length} characters")
-        elif self.max_length is not None:
-            parts.append(f"at most {self.max_length} characters")
-        if self.pattern is not None:
-            parts.append(f"matching {self.pattern!r}")
-        if self.int_range is not None:
-            parts.append(f"from {self.int_range[0]} to {self.int_range[1]}")
+    # The wording of each constraint is decided here, once: field docstrings (`describe`) and the model codec's
+    # error messages both compose these phrases.
+    @property
+    def length_phrase(self) -> str:
+        """`1 to 8 characters`, `at least 1 characters`, `at most 8 characters`; "" without a length bound."""
+        return count_phrase(self.min_length, self.max_length, "characters")
+
+    @property
+    def pattern_phrase(self) -> str:
+        """`matching '^[a-z]+$'`; "" without a pattern."""
+        return "" if self.pattern is None else f"matching {self.pattern!r}"
+
+    @property
+    def number_phrases(self) -> list[str]:
+        """The numeric bounds, one phrase each, in a fixed order: `from -2147483648 to 2147483647` (the format's
+        range), `at least 0`, `at most 9`, `above 0`, `below 1.5`."""
+        parts = [] if self.int_range is None else [f"from {self.int_range[0]} to {self.int_range[1]}"]
         for word, value in (("at least", self.minimum), ("at most", self.maximum),
                             ("above", self.exclusive_minimum), ("below", self.exclusive_maximum)):
             if value is not None:
                 parts.append(f"{word} {value!r}")
-        return ", ".join(parts)
+        return parts
+
+    @property
+    def const_phrase(self) -> str:
+        """`the value 'x'`; "" without `const`."""
+        return f"the value {self.const[0]!r}" if self.const else ""
+
+    def describe(self) -> str:
+        """What a value must be, in words, for docstrings: `at most 8 characters, matching '^[a-z]+$'`."""
+        parts = [self.const_phrase, self.length_phrase, self.pattern_phrase, *self.number_phrases]
+        return ", ".join(p for p in parts if p)
+
+
+def count_phrase(low: int | None, high: int | None, unit: str) -> str:
+    """How many `unit`s a value holds, in words: `1 to 8 items`, `at least 1 items`, `at most 8 items`; "" when
+    neither bound is set. The one wording of length and item-count bounds."""
+    if low is not None and high is not None:
+        return f"{low} to {high} {unit}"
+    if low is not None:
+        return f"at least {low} {unit}"
+    if high is not None:
+        return f"at most {high} {unit}"
+    return ""
 
 
 # ---------------------------------------------------------------- properties: one class per kind
@@ -210,6 +235,11 @@ class ListProperty(Property):
     @property
     def bounded(self) -> bool:
         return self.min_items is not None or self.max_items is not None
+
+    @property
+    def count_phrase(self) -> str:
+        """`1 to 8 items`, `at least 1 items`, `at most 8 items`; "" when not bounded."""
+        return count_phrase(self.min_items, self.max_items, "items")
 
 
 @dataclass(frozen=True)
@@ -666,22 +696,32 @@ def _mark(p: Property, recursive: set[str]) -> Property:
     return p
 
 
+def reaching_themselves(edges: Mapping[str, Iterable[str]]) -> set[str]:
+    """The nodes of a directed graph that can reach themselves through one edge or more (a cycle, a self-loop
+    included). `edges` maps a node to the nodes it points at; a target that is not a key has no edges out.
+    The models use it for components that contain themselves, the validator compiler for `$defs` that `$ref`
+    themselves: both bound their depth at run time."""
+    graph = {node: tuple(targets) for node, targets in edges.items()}
+    found: set[str] = set()
+    for start, targets in graph.items():
+        seen: set[str] = set()
+        todo = list(targets)
+        while todo:
+            node = todo.pop()
+            if node == start:
+                found.add(start)
+                break
+            if node not in seen and node in graph:
+                seen.add(node)
+                todo.extend(graph[node])
+    return found
+
+
 def _mark_recursive(models: list[Model]) -> list[Model]:
     """Mark the models that can contain themselves (through any chain of fields), and every reference to them."""
     edges = {m.name: set().union(*(_refs(f.prop) for f in m.fields), _refs(m.additional) if m.additional else set())
              for m in models}
-    recursive: set[str] = set()
-    for start in edges:
-        seen: set[str] = set()
-        stack = list(edges[start])
-        while stack:
-            node = stack.pop()
-            if node == start:
-                recursive.add(start)
-                break
-            if node not in seen and node in edges:
-                seen.add(node)
-                stack.extend(edges[node])
+    recursive = reaching_themselves(edges)
     out = []
     for m in models:
         fields = tuple(replace(f, prop=_mark(f.prop, recursive)) for f in m.fields)

@@ -79,59 +79,48 @@ class Plan:
         """The constraint tests of a scalar property, grouped by the class they apply to."""
         c: Constraints | None = getattr(p, "constraints", None)
         out: list[Check] = []
+        # The tests are written here; the words of `expected` come from the IR, as the field docstrings' do.
         if isinstance(p, ListProperty) and p.bounded:
             fails = []
             if p.min_items is not None:
                 fails.append(f"len({var}) < {p.min_items}")
             if p.max_items is not None:
                 fails.append(f"len({var}) > {p.max_items}")
-            count = (f"at least {p.min_items}" if p.max_items is None else
-                     f"at most {p.max_items}" if p.min_items is None else f"{p.min_items} to {p.max_items}")
-            out.append(Check(f"{var}.__class__ is list", " or ".join(fails), f"an array of {count} items"))
+            out.append(Check(f"{var}.__class__ is list", " or ".join(fails), f"an array of {p.count_phrase}"))
         if c is None or not c.any:
             return out
         types = p.json_types if isinstance(p, (ScalarProperty, UnionProperty)) else ()
         if c.on_strings and "string" in types:
             fails = []
-            words = []
             if c.min_length is not None:
                 fails.append(f"len({var}) < {c.min_length}")
             if c.max_length is not None:
                 fails.append(f"len({var}) > {c.max_length}")
-            if c.min_length is not None and c.max_length is not None:
-                words.append(f"of {c.min_length} to {c.max_length} characters")
-            elif c.min_length is not None:
-                words.append(f"of at least {c.min_length} characters")
-            elif c.max_length is not None:
-                words.append(f"of at most {c.max_length} characters")
             if c.pattern is not None:
                 fails.append(f"{self.pattern(c.pattern)}.search({var}) is None")
-                words.append(f"matching {c.pattern!r}")
-            out.append(Check(f"{var}.__class__ is str", " or ".join(fails), " ".join(["a string", *words])))
+            words = ["a string", f"of {c.length_phrase}" if c.length_phrase else "", c.pattern_phrase]
+            out.append(Check(f"{var}.__class__ is str", " or ".join(fails), " ".join(w for w in words if w)))
         numeric = [t for t in types if t in ("integer", "number")]
         if c.on_numbers and numeric:
             fails = []
-            words = []
             if c.int_range is not None:
                 fails += [f"{var} < {c.int_range[0]}", f"{var} > {c.int_range[1]}"]
-                words.append(f"from {c.int_range[0]} to {c.int_range[1]}")
-            for op, bound, word in (("<", c.minimum, "at least"), (">", c.maximum, "at most"),
-                                    ("<=", c.exclusive_minimum, "above"), (">=", c.exclusive_maximum, "below")):
+            for op, bound in (("<", c.minimum), (">", c.maximum), ("<=", c.exclusive_minimum),
+                              (">=", c.exclusive_maximum)):
                 if bound is not None:
                     fails.append(f"{var} {op} {pysource.literal(bound)}")
-                    words.append(f"{word} {bound!r}")
             if c.int_range is not None:
                 guard = f"{var}.__class__ is int"
             else:
                 guard = f"({var}.__class__ is int or {var}.__class__ is float)"
             noun = "an integer" if numeric == ["integer"] else "a number"
-            out.append(Check(guard, " or ".join(fails), f"{noun} {', '.join(words)}"))
+            out.append(Check(guard, " or ".join(fails), f"{noun} {', '.join(c.number_phrases)}"))
         if c.const:
             value = c.const[0]
             const_guard = {str: f"{var}.__class__ is str", bool: f"{var}.__class__ is bool"}.get(
                 type(value), f"({var}.__class__ is int or {var}.__class__ is float)")
             differs = f"{var} is not {value!r}" if isinstance(value, bool) else f"{var} != {pysource.literal(value)}"
-            out.append(Check(const_guard, differs, f"the value {value!r}"))
+            out.append(Check(const_guard, differs, c.const_phrase))
         return out
 
     def reader(self, p: ListProperty | MapProperty) -> str:

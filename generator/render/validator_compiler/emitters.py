@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
-from ...ir.schemas import LenientPolicy
+from ...ir.schemas import LenientPolicy, reaching_themselves
 from ...runtime._values import ARRAY, BOOLEAN, INT_FORMATS, INTEGER, NULL, NUMBER, OBJECT, STRING
 from ..pysource import literal, string
 from .schema_check import ALL, NUMERIC, SCHEMA_LIST, TYPE_BITS, Entry, def_name, escape
@@ -683,18 +683,6 @@ def _recursive_defs(entry: Entry) -> set[str]:
             elif isinstance(node, list):
                 stack.extend(node)
         edges[name] = found
-    out = set()
-    for start in edges:
-        seen: set[str] = set()
-        todo = list(edges[start])
-        while todo:
-            node = todo.pop()
-            if node == start:
-                out.add(start)
-                break
-            if node not in seen and node in edges:
-                seen.add(node)
-                todo.extend(edges[node])
-    return out
+    return reaching_themselves(edges)
 
 
