@@ -78,6 +78,11 @@ CORPUS["widgets"] = ["ListWidgets"]
 _PACKAGES: dict[str, tuple[ModuleType, Path]] = {}
 
 
+def corpus_spec(name: str) -> Path:
+    """The spec file of a corpus entry."""
+    return _widgets_spec() if name == "widgets" else _CORPUS_FILES[name]
+
+
 def corpus_package(name: str) -> ModuleType:
     """The package generated from a corpus spec (once per test process); the main spec's is the committed one."""
     return corpus_generated(name)[0]
@@ -95,7 +100,7 @@ def corpus_generated(name: str) -> tuple[ModuleType, Path]:
 
             from generator import generate
 
-            spec = _widgets_spec() if name == "widgets" else _CORPUS_FILES[name]
+            spec = corpus_spec(name)
             out = Path(tempfile.mkdtemp(prefix=f"corpus-{name}-"))
             result = generate(spec, out)
             package = sorted({f.split("/", 1)[0] for f in result.files})[0]

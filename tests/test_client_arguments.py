@@ -140,7 +140,7 @@ CALLS: list[tuple[dict[str, Any], str, str]] = [
     ({"job_code": "09"}, "JobCode", "'01'"),
     ({"job_code": 1}, "JobCode", "is not one of"),
     ({"page_size": 10**5000}, "PageSize", "bits"),
-    ({"page_size": 2**63}, "PageSize", "64 bits"),
+    ({"page_size": 2**31}, "PageSize", "must be from -2147483648 to 2147483647"),  # format: int32
     ({"page_size": 2.0}, "PageSize", "must be an integer"),
     ({"page_no": 0}, "PageNo", "at least 1"),
     ({"page_no": True}, "PageNo", "must be an integer"),
@@ -162,9 +162,14 @@ def test_unchecked_requests_skip_only_the_specs_value_sets_and_bounds(server: Sc
         c.describe_pre_check_status(dts_job_id="j", job_code="09", page_no=0)  # what a newer service may take
         assert (server.requests[-1].params["JobCode"], server.requests[-1].params["PageNo"]) == ("09", "0")
         for kwargs, parameter, allowed in CALLS:
-            if allowed not in ("'01'", "at least 1"):
+            if allowed not in ("'01'", "at least 1", "must be from -2147483648 to 2147483647"):
                 refused(server, lambda kwargs=kwargs: c.describe_pre_check_status(
                     **{"dts_job_id": "j", "job_code": "01", **kwargs}), parameter, allowed)
+        c.describe_pre_check_status(dts_job_id="j", job_code="01", page_size=2**31)  # past the spec's int32
+        assert server.requests[-1].params["PageSize"] == str(2**31)
+        # Whatever the spec says, the service reads at most a 64-bit integer.
+        refused(server, lambda: c.describe_pre_check_status(dts_job_id="j", job_code="01", page_size=2**63),
+                "PageSize", "64 bits")
 
 
 @pytest.mark.parametrize(("kwargs", "parameter", "allowed"), [

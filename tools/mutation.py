@@ -23,6 +23,7 @@ PKG = "generated/dts_precheck"
 # The tests a mutant runs against: everything that runs in-process and fast.
 SUITE = [
     "tests/test_contract.py",
+    "tests/test_request_contract.py",
     "tests/test_models.py",
     "tests/test_properties.py",
     "tests/test_client.py",
@@ -140,6 +141,11 @@ MUTANTS = [
            r"        if cancellation\.cancelled:\n            raise TransportError\(\"cancelled before it was sent\"\)\n", ""),
     Mutant("async: one outcome delivered per wake-up, the rest left waiting", f"{PKG}/_transport.py",
            r"        while pending:\n", "        for _ in range(1 if pending else 0):\n"),
+    Mutant("client lets a parameter past its format's range (validate does not)", f"{PKG}/_values.py",
+           r"    if isinstance\(span, tuple \| list\) and not span\[0\] <= value <= span\[1\]:\n",
+           "    if False:\n"),
+    Mutant("validate ignores a parameter's rules (the client does not)", "generator/commands/validate/requests.py",
+           r"broken = broken_rule\(value, p\)", "broken = broken_rule(value, {})"),
 ]
 
 

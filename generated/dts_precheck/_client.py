@@ -40,6 +40,7 @@ from ._errors import (
 from ._retry import Pause, RetryDecision, Retrying, RetryPolicy, _Refresh, retry_flow
 from ._signing import build_v2_query, canonical_query, new_nonce, sign_v3, utc_timestamp
 from ._transport import Response, Transport
+from ._values import broken_rule
 
 if TYPE_CHECKING:
     import logging
@@ -484,8 +485,10 @@ class BaseClient(ClientCore):
 
 # ---------------------------------------------------------------- request parameters
 # Always checked: the type, text that has a UTF-8 form, numbers that can be written, required values
-# present and not empty. Checked only with validate_requests (`check`): the spec's value sets and bounds.
+# present and not empty. Checked only with validate_requests (`check`): the spec's value sets and its rules
+# (bounds, lengths, patterns, a format's range), by `_values.broken_rule` as `validate` checks recordings.
 _INT64_MAX: Final = 2**63 - 1
+_NO_RULES: Final[Mapping[str, object]] = {}
 
 
 def _named(wire: str, attr: str) -> str:
@@ -511,19 +514,23 @@ def _sendable(wire: str, attr: str, text: str, required: bool) -> str:
     return text
 
 
-def _check_bounds(wire: str, attr: str, value: float, minimum: float | None, maximum: float | None) -> None:
-    if minimum is not None and value < minimum:
-        raise RequestValidationError(_named(wire, attr), f"must be at least {minimum:g}, not {shown(value)}")
-    if maximum is not None and value > maximum:
-        raise RequestValidationError(_named(wire, attr), f"must be at most {maximum:g}, not {shown(value)}")
+def _check_rules(wire: str, attr: str, value: int | float | str, rules: Mapping[str, object]) -> None:
+    broken = broken_rule(value, rules)
+    if broken is not None:
+        found = f"{len(value)} characters" if isinstance(value, str) and broken[0] != "pattern" else shown(value)
+        raise RequestValidationError(_named(wire, attr), f"must be {broken[1]}, not {found}")
 
 
-def put_string(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool) -> None:
+def put_string(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool,
+               rules: Mapping[str, object] = _NO_RULES) -> None:
     if _absent(wire, attr, value, required):
         return
     if not isinstance(value, str):
         raise RequestValidationError(_named(wire, attr), f"must be a string, not {type(value).__name__}")
-    out[wire] = _sendable(wire, attr, value, required)
+    text = _sendable(wire, attr, value, required)
+    if check and rules:
+        _check_rules(wire, attr, text, rules)
+    out[wire] = text
 
 
 def put_enum(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool,
@@ -539,13 +546,13 @@ def put_enum(out: dict[str, str], wire: str, attr: str, value: Any, required: bo
 
 
 def put_integer(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool,
-                minimum: float | None = None, maximum: float | None = None) -> None:
+                rules: Mapping[str, object] = _NO_RULES) -> None:
     if _absent(wire, attr, value, required):
         return
     if isinstance(value, bool) or not isinstance(value, int):
         raise RequestValidationError(_named(wire, attr), f"must be an integer, not {type(value).__name__}")
-    if check:
-        _check_bounds(wire, attr, value, minimum, maximum)
+    if check and rules:
+        _check_rules(wire, attr, value, rules)
     if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
         # Whatever the spec says, the service reads at most a 64-bit integer.
         raise RequestValidationError(_named(wire, attr), f"must fit in 64 bits, not {shown(value)}")
@@ -553,15 +560,15 @@ def put_integer(out: dict[str, str], wire: str, attr: str, value: Any, required:
 
 
 def put_number(out: dict[str, str], wire: str, attr: str, value: Any, required: bool, check: bool,
-               minimum: float | None = None, maximum: float | None = None) -> None:
+               rules: Mapping[str, object] = _NO_RULES) -> None:
     if _absent(wire, attr, value, required):
         return
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RequestValidationError(_named(wire, attr), f"must be a number, not {type(value).__name__}")
     if not (math.isfinite(value) if isinstance(value, float) else abs(value) <= sys.float_info.max):
         raise RequestValidationError(_named(wire, attr), f"must be a finite number, not {shown(value)}")
-    if check:
-        _check_bounds(wire, attr, value, minimum, maximum)
+    if check and rules:
+        _check_rules(wire, attr, value, rules)
     out[wire] = str(value)
 
 

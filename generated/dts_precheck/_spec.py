@@ -369,7 +369,8 @@ OPERATIONS: Final[dict[str, dict[str, Any]]] = {
 # Per operation, by action: its request parameters as they travel (query string or form body, every value a
 # text), for checking recorded requests. `types`: the JSON types the text stands for (empty: anything);
 # `values`: the texts allowed (a value set's, or a boolean's), `open`: other values are only warned about in
-# lenient mode; `lenient`: texts lenient mode also takes, with a warning; then the bounds the spec declares.
+# lenient mode; `lenient`: texts lenient mode also takes, with a warning; then the rules the spec sets
+# (`_values.RULES`: bounds, lengths, pattern, a format's range), checked by `_values.broken_rule`.
 PARAMETERS: Final[dict[str, list[dict[str, Any]]]] = {
     "DescribePreCheckStatus": [
         {
@@ -405,7 +406,7 @@ PARAMETERS: Final[dict[str, list[dict[str, Any]]]] = {
             "lenient": [],
             "minimum": 1,
             "maximum": 2147483647,
-            "int_range": [-2147483648, 2147483647],
+            "int_range": (-2147483648, 2147483647),
         },
         {
             "name": "PageSize",
@@ -415,7 +416,7 @@ PARAMETERS: Final[dict[str, list[dict[str, Any]]]] = {
             "open": False,
             "lenient": [],
             "minimum": 1,
-            "int_range": [-2147483648, 2147483647],
+            "int_range": (-2147483648, 2147483647),
         },
         {
             "name": "RegionId",

@@ -96,8 +96,24 @@ def _params_describe_pre_check_status(
     _r.put_string(_out, "DtsJobId", "dts_job_id", dts_job_id, True, _check)
     _r.put_enum(_out, "JobCode", "job_code", job_code, True, _check, TaskCode)
     _r.put_enum(_out, "StructType", "struct_type", struct_type, False, _check, StructType)
-    _r.put_integer(_out, "PageNo", "page_no", page_no, False, _check, 1, 2147483647)
-    _r.put_integer(_out, "PageSize", "page_size", page_size, False, _check, 1, None)
+    _r.put_integer(
+        _out,
+        "PageNo",
+        "page_no",
+        page_no,
+        False,
+        _check,
+        {"minimum": 1, "maximum": 2147483647, "int_range": (-2147483648, 2147483647)},
+    )
+    _r.put_integer(
+        _out,
+        "PageSize",
+        "page_size",
+        page_size,
+        False,
+        _check,
+        {"minimum": 1, "int_range": (-2147483648, 2147483647)},
+    )
     _r.put_string(_out, "RegionId", "region_id", region_id, False, _check)
     _r.put_string(_out, "StructPhase", "struct_phase", struct_phase, False, _check)
     _r.put_string(_out, "Name", "name", name, False, _check)
@@ -136,7 +152,7 @@ class DtsClient(_r.BaseClient):
     Transport: HttpTransport (standard library) unless `transport` is another Transport; `timeout` (seconds,
     or (connect, read)) is for the client's own. Every argument is checked here, every request parameter
     before it is sent (RequestValidationError); `validate_requests=False` skips only the spec's value sets
-    and bounds. Recording: `record_to=PATH` appends every exchange (request parameters, the answer's status,
+    and rules (bounds, lengths, patterns, a format's range). Recording: `record_to=PATH` appends every exchange (request parameters, the answer's status,
     headers and body; the signature, access key id and token redacted) to a JSON Lines recording that
     `validate` checks and `mock-server --data` replays; a failed write is logged once and never fails a call.
     For asyncio, AsyncDtsClient has the same methods as coroutines.

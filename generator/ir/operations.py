@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..load import Pointer
@@ -31,8 +31,15 @@ class Parameter:
     required: bool
     description: str
     default: Any = None
-    minimum: int | float | None = None
-    maximum: int | float | None = None
+    rules: dict[str, Any] = field(default_factory=dict)  # the constraints the spec sets (`_values.RULES`)
+
+    @property
+    def minimum(self) -> int | float | None:
+        return self.rules.get("minimum")
+
+    @property
+    def maximum(self) -> int | float | None:
+        return self.rules.get("maximum")
 
     @property
     def annotation(self) -> str:
@@ -222,7 +229,7 @@ class OperationBuilder:
             params.append(Parameter(
                 wire=p["name"], attr=attr, prop=prop, required=bool(p.get("required", False)),
                 description=str(p.get("description", "")), default=schema.get("default"),
-                minimum=c.minimum if c else None, maximum=c.maximum if c else None,
+                rules=c.rules if c else {},
             ))
         return params
 

@@ -75,28 +75,30 @@ class Constraints:
     def any(self) -> bool:
         return self.on_strings or self.on_numbers or bool(self.const)
 
-    # The wording of each constraint is decided here, once: field docstrings (`describe`) and the model codec's
-    # error messages both compose these phrases.
+    @property
+    def rules(self) -> dict[str, Any]:
+        """The constraints a value of a request parameter is checked against (`_values.broken_rule`), by name."""
+        return {name: getattr(self, name) for name in V.RULES if getattr(self, name) is not None}
+
+    # The words come from the runtime (`_values`), which says them in messages too: field docstrings, the model
+    # codec's messages, the client's and `validate`'s request checks all compose the same phrases.
     @property
     def length_phrase(self) -> str:
         """`1 to 8 characters`, `at least 1 characters`, `at most 8 characters`; "" without a length bound."""
-        return count_phrase(self.min_length, self.max_length, "characters")
+        return V.count_phrase(self.min_length, self.max_length, "characters")
 
     @property
     def pattern_phrase(self) -> str:
         """`matching '^[a-z]+$'`; "" without a pattern."""
-        return "" if self.pattern is None else f"matching {self.pattern!r}"
+        return "" if self.pattern is None else V.pattern_phrase(self.pattern)
 
     @property
     def number_phrases(self) -> list[str]:
         """The numeric bounds, one phrase each, in a fixed order: `from -2147483648 to 2147483647` (the format's
         range), `at least 0`, `at most 9`, `above 0`, `below 1.5`."""
-        parts = [] if self.int_range is None else [f"from {self.int_range[0]} to {self.int_range[1]}"]
-        for word, value in (("at least", self.minimum), ("at most", self.maximum),
-                            ("above", self.exclusive_minimum), ("below", self.exclusive_maximum)):
-            if value is not None:
-                parts.append(f"{word} {value!r}")
-        return parts
+        parts = [] if self.int_range is None else [V.bound_phrase("int_range", self.int_range)]
+        return parts + [V.bound_phrase(rule, getattr(self, rule)) for rule, _ in V.BOUND_WORDS
+                        if getattr(self, rule) is not None]
 
     @property
     def const_phrase(self) -> str:
@@ -107,18 +109,6 @@ class Constraints:
         """What a value must be, in words, for docstrings: `at most 8 characters, matching '^[a-z]+$'`."""
         parts = [self.const_phrase, self.length_phrase, self.pattern_phrase, *self.number_phrases]
         return ", ".join(p for p in parts if p)
-
-
-def count_phrase(low: int | None, high: int | None, unit: str) -> str:
-    """How many `unit`s a value holds, in words: `1 to 8 items`, `at least 1 items`, `at most 8 items`; "" when
-    neither bound is set. The one wording of length and item-count bounds."""
-    if low is not None and high is not None:
-        return f"{low} to {high} {unit}"
-    if low is not None:
-        return f"at least {low} {unit}"
-    if high is not None:
-        return f"at most {high} {unit}"
-    return ""
 
 
 # ---------------------------------------------------------------- properties: one class per kind
@@ -239,7 +229,7 @@ class ListProperty(Property):
     @property
     def count_phrase(self) -> str:
         """`1 to 8 items`, `at least 1 items`, `at most 8 items`; "" when not bounded."""
-        return count_phrase(self.min_items, self.max_items, "items")
+        return V.count_phrase(self.min_items, self.max_items, "items")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Final
 __all__ = [
     "ARRAY",
     "BOOLEAN",
+    "BOUND_WORDS",
     "INTEGER",
     "INT_FORMATS",
     "MAX_DEPTH",
@@ -24,10 +25,15 @@ __all__ = [
     "NULL",
     "NUMBER",
     "OBJECT",
+    "RULES",
     "STRING",
     "Lenient",
+    "bound_phrase",
+    "broken_rule",
+    "count_phrase",
     "describe",
     "integer_text",
+    "pattern_phrase",
     "type_names",
 ]
 
@@ -109,6 +115,66 @@ class Lenient:
     def __repr__(self) -> str:
         return (f"Lenient(integer_from_string={self.integer_from_string!r}, booleans={dict(self.booleans)!r}, "
                 f"nulls={sorted(self.nulls)!r})")
+
+
+# The constraint keywords of one scalar, by the IR's names: a request parameter's `rules` (in the client and in
+# `_spec.PARAMETERS`) hold those the spec sets. The words below are the one wording of each: the generated
+# docstrings and every message about a broken constraint compose them.
+RULES: Final = ("min_length", "max_length", "pattern", "minimum", "maximum", "exclusive_minimum",
+                "exclusive_maximum", "int_range")
+BOUND_WORDS: Final = (("minimum", "at least"), ("maximum", "at most"), ("exclusive_minimum", "above"),
+                      ("exclusive_maximum", "below"))
+_BOUND_KEYWORDS: Final = {"minimum": "minimum", "maximum": "maximum", "exclusive_minimum": "exclusiveMinimum",
+                          "exclusive_maximum": "exclusiveMaximum"}
+
+
+def count_phrase(low: int | None, high: int | None, unit: str) -> str:
+    """How many `unit`s a value holds, in words: `1 to 8 items`, `at least 1 items`, `at most 8 items`; "" when
+    neither bound is set."""
+    if low is not None and high is not None:
+        return f"{low} to {high} {unit}"
+    if low is not None:
+        return f"at least {low} {unit}"
+    if high is not None:
+        return f"at most {high} {unit}"
+    return ""
+
+
+def bound_phrase(rule: str, bound: object) -> str:
+    """`at least 0`, `below 1.5`, or `from -2147483648 to 2147483647` for a format's `int_range`."""
+    if rule == "int_range" and isinstance(bound, tuple | list):
+        return f"from {bound[0]} to {bound[1]}"
+    return f"{dict(BOUND_WORDS)[rule]} {bound!r}"
+
+
+def pattern_phrase(pattern: str) -> str:
+    return f"matching {pattern!r}"
+
+
+def broken_rule(value: int | float | str, rules: Mapping[str, object]) -> tuple[str, str] | None:
+    """The first of `rules` that `value` breaks, as (JSON Schema keyword, what is expected in words), or None.
+
+    A string is held to the length and pattern rules, a number to the bounds and then its format's range
+    (`format` is the keyword). Lengths count code points, and a pattern may match anywhere, as in JSON Schema."""
+    if isinstance(value, str):
+        low, high, pattern = rules.get("min_length"), rules.get("max_length"), rules.get("pattern")
+        if isinstance(low, int) and len(value) < low:
+            return "minLength", count_phrase(low, None, "characters")
+        if isinstance(high, int) and len(value) > high:
+            return "maxLength", count_phrase(None, high, "characters")
+        if isinstance(pattern, str) and re.search(pattern, value) is None:
+            return "pattern", pattern_phrase(pattern)
+        return None
+    for rule, _ in BOUND_WORDS:
+        bound = rules.get(rule)
+        if isinstance(bound, int | float) and (
+                value < bound if rule == "minimum" else value > bound if rule == "maximum"
+                else value <= bound if rule == "exclusive_minimum" else value >= bound):
+            return _BOUND_KEYWORDS[rule], bound_phrase(rule, bound)
+    span = rules.get("int_range")
+    if isinstance(span, tuple | list) and not span[0] <= value <= span[1]:
+        return "format", bound_phrase("int_range", span)
+    return None
 
 
 _NAME_ORDER = (("string", STRING), ("integer", INTEGER), ("number", NUMBER), ("boolean", BOOLEAN),

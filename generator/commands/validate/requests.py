@@ -4,10 +4,10 @@ package): required, type, value set, bounds. Values of secret parameters are nev
 from __future__ import annotations
 
 import math
-import operator
 import re
 from typing import Any
 
+from ...runtime._values import broken_rule
 from .findings import HINTS, Finding, clip, escape, finding
 
 # The common parameters of the RPC protocol (signature V2 and the gateway's own), which no operation declares.
@@ -35,7 +35,6 @@ class RequestChecker:
         self.table = table
         self.strict = strict
         self.drift = "error" if strict else "warning"  # what lenient mode keeps as a warning
-        self._patterns: dict[str, re.Pattern[str] | None] = {}
 
     def check(self, file: str, action: str, params: dict[str, list[str]], **where: Any) -> list[Finding]:
         """Every problem of one request's parameters (`params`: each name with the values it was sent with)."""
@@ -54,7 +53,7 @@ class RequestChecker:
         for p in declared:
             name = p["name"]
             values = params.get(name, [])
-            if not values or all(v == "" for v in values):
+            if not values or (p["required"] and all(v == "" for v in values)):  # else an empty text is checked
                 if p["required"]:
                     add("required", name, "required, but " + ("sent empty" if values else "not sent"),
                         expected="a value")
@@ -99,47 +98,16 @@ class RequestChecker:
                 add("enum", name, f"expected one of {listed}, found {shown}", expected=f"one of {listed}", text=text)
             return
         if number is not None:
-            self._bounds(p, number, text, add)
+            self._rules(p, number, text, add)
         elif "string" in types:
-            self._text(p, text, add)
+            self._rules(p, text, text, add)
 
-    def _bounds(self, p: dict[str, Any], number: float, text: str, add: Any) -> None:
-        name, shown = p["name"], _shown(p["name"], text)
-        low, high = p.get("int_range") or (-math.inf, math.inf)
-        checks = (("minimum", "at least", p.get("minimum"), operator.lt),
-                  ("maximum", "at most", p.get("maximum"), operator.gt),
-                  ("exclusiveMinimum", "above", p.get("exclusive_minimum"), operator.le),
-                  ("exclusiveMaximum", "below", p.get("exclusive_maximum"), operator.ge))
-        for keyword, words, bound, fails in checks:
-            if bound is not None and fails(number, bound):
-                add(keyword, name, f"expected {words} {bound!r}, found {shown}", expected=f"{words} {bound!r}",
-                    text=text)
-                return
-        if not low <= number <= high:
-            add("format", name, f"expected from {low} to {high}, found {shown}", expected=f"from {low} to {high}",
-                text=text)
-
-    def _text(self, p: dict[str, Any], text: str, add: Any) -> None:
-        name, shown = p["name"], _shown(p["name"], text)
-        if p.get("min_length") is not None and len(text) < p["min_length"]:
-            add("minLength", name, f"expected at least {p['min_length']} characters, found {len(text)}",
-                expected=f"at least {p['min_length']} characters", text=text)
-        elif p.get("max_length") is not None and len(text) > p["max_length"]:
-            add("maxLength", name, f"expected at most {p['max_length']} characters, found {len(text)}",
-                expected=f"at most {p['max_length']} characters", text=text)
-        elif p.get("pattern") is not None:
-            pattern = self._pattern(p["pattern"])
-            if pattern is not None and not pattern.search(text):
-                add("pattern", name, f"{shown} does not match {p['pattern']!r}", expected=f"matching "
-                    f"{p['pattern']!r}", text=text)
-
-    def _pattern(self, source: str) -> re.Pattern[str] | None:
-        if source not in self._patterns:
-            try:
-                self._patterns[source] = re.compile(source)
-            except re.error:  # ECMA-262 syntax Python does not read: not checked here (the validators are)
-                self._patterns[source] = None
-        return self._patterns[source]
+    def _rules(self, p: dict[str, Any], value: int | float | str, text: str, add: Any) -> None:
+        broken = broken_rule(value, p)  # the client's check too: one rule, one wording
+        if broken is not None:
+            keyword, expected = broken
+            found = f"{len(text)} characters" if keyword in ("minLength", "maxLength") else _shown(p["name"], text)
+            add(keyword, p["name"], f"expected {expected}, found {found}", expected=expected, text=text)
 
 
 def _an(json_type: str) -> str:
