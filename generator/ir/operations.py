@@ -9,6 +9,7 @@ from ..load import Pointer
 from .base import Context, as_dict
 from .names import RESERVED_CLIENT_ATTRS, RESERVED_PARAMS, Scope, snake
 from .schemas import (
+    AnyProperty,
     EnumProperty,
     Field,
     ListProperty,
@@ -17,6 +18,7 @@ from .schemas import (
     Property,
     ScalarProperty,
     SchemaBuilder,
+    UnionProperty,
 )
 
 DEFAULT_PAGE_SIZE = 10  # when the size parameter declares neither a maximum nor a default
@@ -32,6 +34,32 @@ class Parameter:
     description: str
     default: Any = None
     rules: dict[str, Any] = field(default_factory=dict)  # the constraints the spec sets (`_values.RULES`)
+
+    @property
+    def wire_types(self) -> list[str]:
+        """The JSON types the parameter's text stands for on the wire (empty: anything)."""
+        prop = self.prop
+        if isinstance(prop, ScalarProperty):
+            return [prop.json_type]
+        if isinstance(prop, UnionProperty):
+            return list(prop.json_types)
+        if isinstance(prop, EnumProperty):
+            return ["string"]
+        if isinstance(prop, ListProperty):
+            return ["array"]
+        return [] if isinstance(prop, AnyProperty) else ["object"]
+
+    @property
+    def wire_values(self) -> list[str]:
+        """The texts allowed: a value set's, or a boolean's; empty when any text of the type goes."""
+        if isinstance(self.prop, EnumProperty):
+            return list(self.prop.values)
+        return ["true", "false"] if "boolean" in self.wire_types else []
+
+    @property
+    def open_values(self) -> bool:
+        """Other texts than `wire_values` are only warned about in lenient mode (an open value set)."""
+        return isinstance(self.prop, EnumProperty) and self.prop.open
 
     @property
     def minimum(self) -> int | float | None:

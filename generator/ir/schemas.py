@@ -320,6 +320,11 @@ class LenientPolicy:
     def any(self) -> bool:
         return self.integer_from_string or bool(self.booleans) or bool(self.nulls)
 
+    @property
+    def other_boolean_words(self) -> list[str]:
+        """The listed boolean words other than `true` and `false` (lenient mode takes them, with a warning)."""
+        return [word for word, _ in self.booleans if word not in ("true", "false")]
+
 
 # Words read as booleans: a listed word must be one of these (any case), so its meaning is never a guess.
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "on", "t"})
