@@ -517,7 +517,7 @@ def _sendable(wire: str, attr: str, text: str, required: bool) -> str:
 def _check_rules(wire: str, attr: str, value: int | float | str, rules: Mapping[str, object]) -> None:
     broken = broken_rule(value, rules)
     if broken is not None:
-        found = f"{len(value)} characters" if isinstance(value, str) and broken[0] != "pattern" else shown(value)
+        found = f"{len(str(value))} characters" if broken[0] in ("minLength", "maxLength") else shown(value)
         raise RequestValidationError(_named(wire, attr), f"must be {broken[1]}, not {found}")
 
 

@@ -97,7 +97,7 @@ class Constraints:
         """The numeric bounds, one phrase each, in a fixed order: `from -2147483648 to 2147483647` (the format's
         range), `at least 0`, `at most 9`, `above 0`, `below 1.5`."""
         parts = [] if self.int_range is None else [V.bound_phrase("int_range", self.int_range)]
-        return parts + [V.bound_phrase(rule, getattr(self, rule)) for rule, _ in V.BOUND_WORDS
+        return parts + [V.bound_phrase(rule, getattr(self, rule)) for rule, *_ in V.BOUNDS
                         if getattr(self, rule) is not None]
 
     @property

@@ -10,6 +10,7 @@ Copied verbatim into every generated package, so it may use the standard library
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from typing import Final
@@ -17,7 +18,7 @@ from typing import Final
 __all__ = [
     "ARRAY",
     "BOOLEAN",
-    "BOUND_WORDS",
+    "BOUNDS",
     "INTEGER",
     "INT_FORMATS",
     "MAX_DEPTH",
@@ -122,10 +123,11 @@ class Lenient:
 # docstrings and every message about a broken constraint compose them.
 RULES: Final = ("min_length", "max_length", "pattern", "minimum", "maximum", "exclusive_minimum",
                 "exclusive_maximum", "int_range")
-BOUND_WORDS: Final = (("minimum", "at least"), ("maximum", "at most"), ("exclusive_minimum", "above"),
-                      ("exclusive_maximum", "below"))
-_BOUND_KEYWORDS: Final = {"minimum": "minimum", "maximum": "maximum", "exclusive_minimum": "exclusiveMinimum",
-                          "exclusive_maximum": "exclusiveMaximum"}
+# The numeric bounds, in the order a value is checked: (rule, JSON Schema keyword, words, broken when).
+BOUNDS: Final = (("minimum", "minimum", "at least", operator.lt), ("maximum", "maximum", "at most", operator.gt),
+                 ("exclusive_minimum", "exclusiveMinimum", "above", operator.le),
+                 ("exclusive_maximum", "exclusiveMaximum", "below", operator.ge))
+_BOUND_WORDS: Final = {rule: words for rule, _, words, _ in BOUNDS}
 
 
 def count_phrase(low: int | None, high: int | None, unit: str) -> str:
@@ -144,7 +146,7 @@ def bound_phrase(rule: str, bound: object) -> str:
     """`at least 0`, `below 1.5`, or `from -2147483648 to 2147483647` for a format's `int_range`."""
     if rule == "int_range" and isinstance(bound, tuple | list):
         return f"from {bound[0]} to {bound[1]}"
-    return f"{dict(BOUND_WORDS)[rule]} {bound!r}"
+    return f"{_BOUND_WORDS[rule]} {bound!r}"
 
 
 def pattern_phrase(pattern: str) -> str:
@@ -165,12 +167,10 @@ def broken_rule(value: int | float | str, rules: Mapping[str, object]) -> tuple[
         if isinstance(pattern, str) and re.search(pattern, value) is None:
             return "pattern", pattern_phrase(pattern)
         return None
-    for rule, _ in BOUND_WORDS:
+    for rule, keyword, _, breaks in BOUNDS:
         bound = rules.get(rule)
-        if isinstance(bound, int | float) and (
-                value < bound if rule == "minimum" else value > bound if rule == "maximum"
-                else value <= bound if rule == "exclusive_minimum" else value >= bound):
-            return _BOUND_KEYWORDS[rule], bound_phrase(rule, bound)
+        if isinstance(bound, int | float) and breaks(value, bound):
+            return keyword, bound_phrase(rule, bound)
     span = rules.get("int_range")
     if isinstance(span, tuple | list) and not span[0] <= value <= span[1]:
         return "format", bound_phrase("int_range", span)
