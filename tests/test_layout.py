@@ -21,6 +21,8 @@ FORBIDDEN = {
     "defaults": {"load", "check", "ir", "render", "pipeline", "commands", "emulator", "cli", "runtime"},
     "emulator": {"commands", "cli"},
     "commands": {"cli", "emulator"},
+    "recordings": {"load", "check", "ir", "render", "pipeline", "commands", "emulator", "cli", "defaults",
+                   "runtime"},
 }
 
 

@@ -25,7 +25,6 @@ import json
 import os
 import re
 import threading
-import zlib
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from ..ir import ScalarProperty
+from ..recordings import ContentCodingError, undo_content_coding
 from ..runtime._errors import XmlError
 from ..runtime._xml import xml_to_dict
 from .api import Api, EmulatorConfigError, OperationApi
@@ -509,23 +509,11 @@ def _response(response: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:
 
 
 def _decoded(data: bytes, coding: str) -> bytes:
-    """A base64 body as it was before its Content-Encoding (gzip, told by its magic bytes too, or deflate)."""
-    if data[:2] == b"\x1f\x8b" or coding in ("gzip", "x-gzip"):
-        wbits, name = 16 + zlib.MAX_WBITS, "gzip"
-    elif coding == "deflate":
-        wbits, name = (zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS), "deflate"  # zlib or raw
-    elif coding in ("", "identity"):
-        return data
-    else:
-        raise _Bad(f"its response.body is {coding[:40]}-encoded, which cannot be undone")
-    inflater = zlib.decompressobj(wbits)
+    """A base64 body as it was before its Content-Encoding."""
     try:
-        out = inflater.decompress(data, MAX_BODY_BYTES + 1)
-    except zlib.error as exc:
-        raise _Bad(f"its response.body is not valid {name} data: {exc}") from None
-    if len(out) > MAX_BODY_BYTES:
-        raise _Bad(f"its response.body decompresses to more than {MAX_BODY_BYTES:,} bytes")
-    return out
+        return undo_content_coding(data, coding, MAX_BODY_BYTES, reader="the emulator")
+    except ContentCodingError as exc:
+        raise _Bad(f"its response.body {exc}") from None
 
 
 def _read(source: _File, offset: int, length: int) -> bytes:

@@ -4,13 +4,12 @@ headers, parameters, body)."""
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, unquote
 
+from ...recordings import ContentCodingError, undo_content_coding
 from . import reading
-from .findings import clip
 from .reading import Unreadable
 
 
@@ -101,24 +100,11 @@ def header(message: dict[str, Any], name: str) -> str:
 
 
 def decompressed(data: bytes, content_encoding: str) -> bytes:
-    """A recorded body as it was before its Content-Encoding: gzip (told by its magic bytes too: tools
-    record it either way) and deflate are undone, to MAX_BYTES at most; other codings are named."""
-    if data[:2] == b"\x1f\x8b" or content_encoding in ("gzip", "x-gzip"):
-        wbits, name = 16 + zlib.MAX_WBITS, "gzip"
-    elif content_encoding == "deflate":
-        wbits, name = (zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS), "deflate"  # zlib or raw
-    elif content_encoding in ("", "identity"):
-        return data
-    else:
-        raise Unreadable(f"is {clip(content_encoding)}-encoded, which this check cannot undo: not read")
-    inflater = zlib.decompressobj(wbits)
+    """A recorded body as it was before its Content-Encoding, to MAX_BYTES at most (Unreadable if it cannot be)."""
     try:
-        out = inflater.decompress(data, reading.MAX_BYTES + 1)
-    except zlib.error as exc:
-        raise Unreadable(f"is not valid {name} data: {exc}") from None
-    if len(out) > reading.MAX_BYTES:
-        raise Unreadable(f"decompresses to more than the {reading.MAX_BYTES:,}-byte limit: not checked")
-    return out
+        return undo_content_coding(data, content_encoding, reading.MAX_BYTES, reader="this check")
+    except ContentCodingError as exc:
+        raise Unreadable(f"{exc}: not checked") from None
 
 
 _ACTION_PARAM = re.compile(r"(?:^|[?&])Action=([^&#\s]+)")
