@@ -36,6 +36,18 @@ def doc_sample() -> dict[str, Any]:
     return parsed
 
 
+def validate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
+    """Exit code, findings and summary of `validate --format json -q ARGS`, run in this process."""
+    from generator.cli import main
+
+    code = main(["validate", "--format", "json", "-q", *args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines and lines[-1]["type"] == "summary", out + err
+    return code, lines[:-1], lines[-1]
+
+
 def import_fresh(out: Path, package: str) -> ModuleType:
     """Import a package generated into `out`, whatever was imported under that name before."""
     for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:

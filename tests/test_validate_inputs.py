@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from conftest import DOC_SAMPLE as SAMPLE
-from conftest import ROOT
+from conftest import ROOT, validate
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,14 +32,6 @@ from generator.commands.validate import output
 ACTION = "DescribePreCheckStatus"
 
 
-def validate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
-    """Exit code, findings and summary of `validate --format json ARGS`, run in this process."""
-    code = main(["validate", "--format", "json", "-q", *args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    lines = [json.loads(line) for line in out.splitlines()]
-    assert lines and lines[-1]["type"] == "summary", out + err
-    return code, [x for x in lines[:-1]], lines[-1]
 
 
 def sample() -> dict[str, Any]:

@@ -15,22 +15,14 @@ from urllib.parse import urlencode
 
 import pytest
 from conftest import DOC_SAMPLE as SAMPLE
-from conftest import ROOT
+from conftest import ROOT, validate
 
 from generator import generate
-from generator.cli import main
 
 ACTION = "DescribePreCheckStatus"
 VALID = {"DtsJobId": "dtsj2b", "JobCode": "01"}
 
 
-def validate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
-    code = main(["validate", "--format", "json", "-q", *args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    lines = [json.loads(line) for line in out.splitlines()]
-    assert lines and lines[-1]["type"] == "summary", out + err
-    return code, lines[:-1], lines[-1]
 
 
 def entry(params: dict[str, str] | list[tuple[str, str]], body: str | None = None, *, form: Any = None,

@@ -16,10 +16,10 @@ from typing import Any, TextIO, cast
 
 import pytest
 from conftest import DOC_SAMPLE as SAMPLE
+from conftest import validate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.cli import main
 from generator.commands import validate as traffic
 from generator.commands.validate import har, reading, runner
 from generator.commands.validate.output import report
@@ -31,13 +31,6 @@ def sample() -> dict[str, Any]:
     return json.loads(SAMPLE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-def validate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
-    code = main(["validate", "--format", "json", "-q", *args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    lines = [json.loads(line) for line in out.splitlines()]
-    assert lines and lines[-1]["type"] == "summary", out + err
-    return code, lines[:-1], lines[-1]
 
 
 # Lines of every kind a recording may hold: documents with and without findings, blank lines, lines that
