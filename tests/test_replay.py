@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import DOC_SAMPLE as SAMPLE
-from conftest import ROOT
+from conftest import ROOT, validate
 from dts_precheck.client import DtsClient
 from dts_precheck.errors import InvalidJobIdError
 from emulator_process import KEY_ID, KEY_SECRET, mock_server
@@ -395,6 +395,24 @@ def test_replay_is_generic_another_apis_recording(tmp_path: Path) -> None:
     with Emulator(spec=_small_spec(tmp_path, "s1"), data=rec) as server:  # an optional job parameter's default
         with Caller(server.url, "GetShelf", "2040-01-01", server.access_key_id, server.access_key_secret) as c:
             assert c.request({"Size": 2}).json()["Books"] == [{"Title": "a"}, {"Title": "b"}]
+
+
+@pytest.mark.parametrize("sent", [["Other", ACTION], [ACTION, "Other"]])
+def test_validate_and_replay_read_the_same_action_of_an_exchange(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                  sent: list[str]) -> None:
+    """An exchange with no `action` whose Action parameter was sent twice: both readers take the last one."""
+    line = exchange({"Action": sent})
+    del line["action"]
+    rec = write(tmp_path / "twice.jsonl", line)
+    code, _, summary = validate(capsys, "--allow-empty", str(rec))
+    checked = sent[-1] == ACTION
+    assert code == 0 and summary["requests"] == int(checked)
+    if checked:
+        with Emulator(data=rec) as server:
+            assert call(server, {"DtsJobId": "job-7", "JobCode": "01"}).json()["JobProgress"][0]["Id"] == "1"
+    else:
+        with pytest.raises(EmulatorConfigError, match="passed over: 1 exchange of another operation"):
+            Emulator(data=rec)
 
 
 # ---------------------------------------------------------------- what is refused, what is passed over

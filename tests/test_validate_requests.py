@@ -173,9 +173,9 @@ def test_a_recording_checks_requests_and_responses_line_by_line(tmp_path: Path,
 
 @pytest.mark.parametrize(("bad", "message"), [
     ({"request": {"params": []}}, "its request.params is a list, not an object"),
-    ({"request": {"params": {"DtsJobId": 5}}}, "its request.params['DtsJobId'] is a number"),
+    ({"request": {"params": {"DtsJobId": 5}}}, "its request.params['DtsJobId'] is the number 5"),
     ({"response": "200 OK"}, "its response is a string, not an object or null"),
-    ({"response": {"status": 200, "body": 5}}, "its response.body is a number, not a string"),
+    ({"response": {"status": 200, "body": 5}}, "its response.body is the number 5, not a string"),
     ({"response": {"status": 200, "body": "{}", "body_encoding": "hex"}}, "its response.body_encoding is 'hex'"),
 ])
 def test_malformed_exchanges_are_findings_for_their_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -32,7 +32,15 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from ..ir import ScalarProperty
-from ..recordings import ContentCodingError, undo_content_coding
+from ..recordings import (
+    ContentCodingError,
+    ExchangeError,
+    a,
+    last,
+    read_request,
+    read_response,
+    undo_content_coding,
+)
 from ..runtime._errors import XmlError
 from ..runtime._xml import xml_to_dict
 from .api import Api, EmulatorConfigError, OperationApi
@@ -445,33 +453,23 @@ def _index_line(replays: dict[str, Replay], summary: Summary, raw: bytes | None,
     if type(ex) is not dict or ex.get("type") != EXCHANGE:
         summary.documents += 1
         return
-    request = ex.get("request")
-    if not isinstance(request, dict):
-        raise _Bad(f"its request is {_a(request)}, not an object")
-    given = request.get("params", {})
-    if not isinstance(given, dict):
-        raise _Bad(f"its request.params is {_a(given)}, not an object")
-    params: dict[str, str] = {}
-    for name, value in given.items():
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            if value:
-                params[name] = value[-1]  # a name sent more than once: the server reads the last
-        elif isinstance(value, str):
-            params[name] = value
-        else:
-            raise _Bad(f"its request.params[{name[:60]!r}] is {_a(value)}, not a text (or a list of texts)")
-    action = ex.get("action")
-    if not isinstance(action, str):
-        action = params.get("Action")
-    replay = replays.get(action) if isinstance(action, str) else None
+    try:
+        request = read_request(ex)
+    except ExchangeError as exc:
+        raise _Bad(str(exc)) from None
+    if request.problems:
+        raise _Bad(request.problems[0])
+    replay = replays.get(request.action) if request.action is not None else None
     if replay is None:
         summary.other += 1
         return
-    response = ex.get("response")
+    try:
+        response = read_response(ex)
+    except ExchangeError as exc:
+        raise _Bad(str(exc)) from None
     if response is not None:
-        if not isinstance(response, dict):
-            raise _Bad(f"its response is {_a(response)}, not an object or null")
         _response(response)
+    params = {name: value for name, values in request.params.items() if (value := last(values)) is not None}
     job, page, rest = canonical(replay.op, params)
     if job is None or page is None:
         summary.unusable += 1
@@ -484,14 +482,14 @@ def _response(response: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:
     """A recorded answer's status, headers (lower-case names) and body bytes, as they are sent again."""
     status = response.get("status")
     if type(status) is not int or not 200 <= status <= 599 or status in _NO_BODY_STATUSES:
-        raise _Bad(f"its response.status is {_a(status)}, not an HTTP status with a body (200 to 599)")
+        raise _Bad(f"its response.status is {a(status)}, not an HTTP status with a body (200 to 599)")
     raw_headers = response.get("headers", {})
     if not isinstance(raw_headers, dict):
-        raise _Bad(f"its response.headers is {_a(raw_headers)}, not an object")
+        raise _Bad(f"its response.headers is {a(raw_headers)}, not an object")
     headers = {str(k).lower(): v for k, v in raw_headers.items() if isinstance(v, str)}
     body = response.get("body")
     if not isinstance(body, str):
-        raise _Bad(f"its response.body is {_a(body)}, not a string")
+        raise _Bad(f"its response.body is {a(body)}, not a string")
     encoding = response.get("body_encoding")
     if encoding in (None, ""):
         try:
@@ -543,17 +541,6 @@ def _content_type(recorded: Any, body: bytes) -> str:
 
 def _whole(value: Any) -> int | None:
     return value if type(value) is int else None
-
-
-def _a(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return f"the number {value}" if isinstance(value, int) else "a number"
-    names: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
-    return names.get(type(value), type(value).__name__)
 
 
 def _pages(pages: Mapping[int, Any]) -> str:

@@ -13,9 +13,10 @@ import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+from ...recordings import ExchangeError, a, read_request, read_response
 from . import har as harfile
 from . import reading
-from .findings import HINTS, FileReport, Finding, a, clip, escape, finding, locate, seen_text, unescape
+from .findings import HINTS, FileReport, Finding, clip, escape, finding, locate, seen_text, unescape
 from .package import Package
 from .reading import Unreadable, bom_warning, decode
 from .requests import RequestChecker
@@ -248,22 +249,13 @@ class Checker:
         def bad(message: str) -> None:
             report.findings.append(finding(file, "exchange", message, line=no, document="unknown"))
 
-        request = ex.get("request")
-        if not isinstance(request, dict):
-            return bad(f"its request is {a(request)}, not an object")
-        raw = request.get("params", {})
-        if not isinstance(raw, dict):
-            return bad(f"its request.params is {a(raw)}, not an object")
-        params: dict[str, list[str]] = {}
-        for name, value in raw.items():
-            values = value if isinstance(value, list) else [value]
-            if not all(isinstance(v, str) for v in values):
-                bad(f"its request.params[{clip(name)}] is {a(value)}, not a text (or a list of texts)")
-                continue
-            params[name] = values
-        action = ex.get("action")
-        if not isinstance(action, str):
-            action = params.get("Action", [None])[0]
+        try:
+            request = read_request(ex)
+        except ExchangeError as exc:
+            return bad(str(exc))
+        for problem in request.problems:
+            bad(problem)
+        action = request.action
         if action not in self.wanted:
             report.skipped += 1
             return None
@@ -271,12 +263,13 @@ class Checker:
         if self.requests is not None:
             report.requests += 1
             report.kinds[("request", action)] = report.kinds.get(("request", action), 0) + 1
-            report.findings.extend(self.requests.check(file, action, params, line=no))
-        response = ex.get("response")
+            report.findings.extend(self.requests.check(file, action, request.params, line=no))
+        try:
+            response = read_response(ex)
+        except ExchangeError as exc:
+            return bad(str(exc))
         if response is None:
             return None  # the call failed before an answer: only its request to check
-        if not isinstance(response, dict):
-            return bad(f"its response is {a(response)}, not an object or null")
         body = response.get("body")
         if body is None:
             report.findings.append(finding(file, "input", "the exchange has no response body recorded", line=no))

@@ -69,15 +69,6 @@ def finding(file: str, keyword: str, message: str, *, severity: str = "error", *
     return Finding(file, severity, keyword, kw.pop("path", ""), message, hint=hint, **kw)
 
 
-def a(value: Any) -> str:
-    """What a JSON value is, for a message: 'a string', 'a list', 'null'."""
-    if value is None:
-        return "null"
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-             float: "a number"}
-    return names.get(type(value), type(value).__name__)
-
-
 def clip(value: Any, width: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= width else text[: width - 1] + "…"

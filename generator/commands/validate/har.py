@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, unquote
 
-from ...recordings import ContentCodingError, undo_content_coding
+from ...recordings import ContentCodingError, last, undo_content_coding
 from . import reading
 from .reading import Unreadable
 
@@ -111,15 +111,16 @@ _ACTION_PARAM = re.compile(r"(?:^|[?&])Action=([^&#\s]+)")
 
 
 def entry_action(request: dict[str, Any]) -> str | None:
-    """The Action a recorded request called: a query or form parameter, the x-acs-action header (V3),
+    """The Action a recorded request called: a query or form parameter (the last one sent), the x-acs-action header (V3),
     or the URL or form text. Parts of the wrong type are passed over."""
     post = request.get("postData")
     post = post if isinstance(post, dict) else {}
     pairs = [p for group in (request.get("queryString"), post.get("params")) if isinstance(group, list)
              for p in group]
-    for p in pairs:
-        if isinstance(p, dict) and p.get("name") == "Action" and isinstance(p.get("value"), str):
-            return str(p["value"])
+    sent = [str(p["value"]) for p in pairs
+            if isinstance(p, dict) and p.get("name") == "Action" and isinstance(p.get("value"), str)]
+    if sent:
+        return last(sent)
     action = header(request, "x-acs-action")
     if action:
         return action
