@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from conftest import DOC_SAMPLE as SAMPLE
@@ -94,6 +94,22 @@ def test_form_bodies_and_the_v3_action_header_are_read(tmp_path: Path, capsys: p
     code, found, _ = validate(capsys, str(har(tmp_path / "c.har", entries)))
     assert code == 1 and [(f["entry"], f["path"], f["keyword"]) for f in found] == [
         (0, "/PageSize", "type"), (1, "/PageNo", "minimum")]
+
+
+@pytest.mark.parametrize("in_query_string", [False, True])
+def test_an_action_sent_twice_in_a_har_entry_is_read_as_the_last(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                 in_query_string: bool) -> None:
+    def called(*actions: str) -> dict[str, Any]:
+        made = entry([*(("Action", a) for a in actions), ("DtsJobId", "j"), ("JobCode", "01"), ("PageSize", "x")])
+        if in_query_string:  # the URL without its query: the pairs only in HAR's queryString
+            query = made["request"]["url"].partition("?")[2]
+            made["request"]["url"] = made["request"]["url"].partition("?")[0]
+            made["request"]["queryString"] = [{"name": n, "value": v} for n, v in parse_qsl(query)]
+        return made
+
+    code, found, summary = validate(capsys, str(har(tmp_path / "t.har", [called("Other", ACTION),
+                                                                          called(ACTION, "Other")])))
+    assert (code, [(f["entry"], f["path"]) for f in found], summary["requests"]) == (1, [(0, "/PageSize")], 1)
 
 
 SECRETS = ["LTAI5tSECRETKEYID", "SIGNATURESECRET0", "STSTOKENSECRET1", "AUTHHEADERSECRET2", "XACSTOKENSECRET3",

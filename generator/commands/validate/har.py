@@ -111,8 +111,9 @@ _ACTION_PARAM = re.compile(r"(?:^|[?&])Action=([^&#\s]+)")
 
 
 def entry_action(request: dict[str, Any]) -> str | None:
-    """The Action a recorded request called: a query or form parameter (the last one sent), the x-acs-action header (V3),
-    or the URL or form text. Parts of the wrong type are passed over."""
+    """The Action a recorded request called: a query or form parameter, the x-acs-action header (V3), or the URL
+    or form text; of an Action sent more than once, the last (`recordings.last`). Parts of the wrong type are
+    passed over."""
     post = request.get("postData")
     post = post if isinstance(post, dict) else {}
     pairs = [p for group in (request.get("queryString"), post.get("params")) if isinstance(group, list)
@@ -126,9 +127,9 @@ def entry_action(request: dict[str, Any]) -> str | None:
         return action
     url, form = request.get("url"), post.get("text")
     for text in (url.partition("?")[2] if isinstance(url, str) else "", form if isinstance(form, str) else ""):
-        found = _ACTION_PARAM.search(text)
+        found = _ACTION_PARAM.findall(text)
         if found:
-            return unquote(found.group(1))
+            return unquote(last(found) or "")
     return None
 
 
