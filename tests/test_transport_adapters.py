@@ -1,17 +1,20 @@
-"""The Transport adapters docs/client.md shows for requests and httpx, and the AsyncTransport adapter for
-httpx.AsyncClient, taken from the page as a reader copies them, driving the generated clients against the
-scripted server (which checks every signature): signed calls in both versions, gzip, no redirect followed,
-timeouts and refused connections as the package's errors, the body bound; a blocking adapter also through
-the async client (in its worker threads), and a cancelled exchange of the async adapter. requests and httpx
-come with the dev extra; the package itself needs neither."""
+"""The Transport adapters docs/client.md shows for requests and httpx, and the AsyncTransport adapters for
+httpx.AsyncClient and aiohttp.ClientSession, taken from the page as a reader copies them, driving the
+generated clients against the scripted server (which checks every signature): signed calls in both
+versions, gzip, no redirect followed, timeouts and refused connections as the package's errors, the body
+bound; a blocking adapter also through the async client (in its worker threads), and a cancelled exchange
+of each async adapter. requests, httpx and aiohttp come with the dev extra; the package needs none of them."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import flavours
@@ -31,17 +34,19 @@ def adapters() -> dict[str, Any]:
     found = re.findall(r"^```python\n(.*?)^```", page, re.M | re.S)
     namespace: dict[str, Any] = {"__name__": "client_md_adapters"}
     for marker, example in (("class RequestsTransport", "\nfor stack in"),
-                            ("class HttpxAsyncTransport", "\nasync def through_httpx")):
+                            ("class HttpxAsyncTransport", "\nasync def through_httpx"),
+                            ("class AiohttpTransport", "\nasync def through_aiohttp")):
         block = next(b for b in found if marker in b)
         exec(compile(block.partition(example)[0], "docs/client.md", "exec"), namespace)
     return namespace
 
 
 ADAPTERS = adapters()
+ASYNC_ADAPTERS = ("HttpxAsyncTransport", "AiohttpTransport")
 # (adapter, client): the blocking adapters through both clients (the async one runs them in worker
-# threads), the async adapter through the async client.
+# threads), the async adapters through the async client.
 STACKS = [("RequestsTransport", "sync"), ("HttpxTransport", "sync"), ("RequestsTransport", "async"),
-          ("HttpxAsyncTransport", "async")]
+          *((adapter, "async") for adapter in ASYNC_ADAPTERS)]
 
 
 @pytest.fixture(params=STACKS, ids=[f"{a}-{f}" for a, f in STACKS])
@@ -64,7 +69,7 @@ def client(url: str, stack: Any, **kw: Any) -> Any:
 def test_the_adapters_are_transports(stack: Any) -> None:
     is_async = asyncio.iscoroutinefunction(stack.request)
     assert isinstance(stack, AsyncTransport if is_async else Transport)
-    assert is_async == isinstance(stack, ADAPTERS["HttpxAsyncTransport"])
+    assert is_async == isinstance(stack, tuple(ADAPTERS[name] for name in ASYNC_ADAPTERS))
 
 
 @pytest.mark.parametrize("version", ["v3", "v2"])
@@ -75,6 +80,8 @@ def test_signed_calls_go_through_the_adapter(stack: Any, version: str) -> None:
             assert c.describe_pre_check_status(dts_job_id="job 1/*", job_code="01").to_dict() == SAMPLE
     assert [r.signature_error for r in server.requests] == [None] * 3
     assert server.requests[0].params["DtsJobId"] == "job 1/*" and server.connections == 1
+    # and the query went out byte for byte as signed (left to itself, aiohttp would send "/" and "*" bare)
+    assert all(re.search(r"[?&]DtsJobId=job%201%2F%2A(&|$)", r.target) for r in server.requests)
 
 
 def test_a_redirect_is_not_followed(stack: Any) -> None:
@@ -107,11 +114,12 @@ def test_the_body_is_bounded(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Non
     assert server.calls() == 1
 
 
-def test_a_cancelled_exchange_of_the_async_adapter_leaves_no_connection_half_used() -> None:
+@pytest.mark.parametrize("adapter", ASYNC_ADAPTERS)
+def test_a_cancelled_exchange_of_an_async_adapter_leaves_no_connection_half_used(adapter: str) -> None:
     delays = iter([0.0, 3.0])
     with scripted(lambda r: Reply(200, SAMPLE, delay_s=next(delays, 0.0))) as server:
         async def scenario() -> float:
-            stack = ADAPTERS["HttpxAsyncTransport"]()
+            stack = ADAPTERS[adapter]()
             async with AsyncDtsClient(endpoint=server.url, access_key_id="test-ak", access_key_secret="test-secret",
                                       transport=stack, retry=1) as c:
                 await c.describe_pre_check_status(dts_job_id="j", job_code="01")
@@ -128,3 +136,86 @@ def test_a_cancelled_exchange_of_the_async_adapter_leaves_no_connection_half_use
 
         assert asyncio.run(scenario()) < 0.5
         assert [r.connection for r in server.requests] == [1, 1, 2]
+
+
+@contextmanager
+def stalling_server() -> Iterator[tuple[str, list[int], threading.Event]]:
+    """A loopback server whose answer to /stall stops after its head and a few bytes of its body (the rest
+    never comes, and the connection stays open for another request); any other path gets a whole answer,
+    kept alive. Yields its URL, a list growing by one for every connection accepted, and an event set once
+    a stalled head is out."""
+    accepted: list[int] = []
+    head_sent = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = 5  # a connection nobody uses any more ends by itself
+
+        def setup(self) -> None:
+            super().setup()
+            accepted.append(1)
+
+        def do_GET(self) -> None:
+            stall = self.path.startswith("/stall")
+            self.send_response(200)
+            self.send_header("Content-Length", "1000" if stall else "2")
+            self.end_headers()
+            self.wfile.write(b'{"' if stall else b"{}")
+            self.wfile.flush()
+            if stall:
+                head_sent.set()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", accepted, head_sent
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("adapter", ASYNC_ADAPTERS)
+def test_an_async_adapter_cancelled_in_the_middle_of_a_body_closes_that_connection(adapter: str) -> None:
+    with stalling_server() as (url, accepted, head_sent):
+        async def scenario() -> list[int]:
+            stack = ADAPTERS[adapter]()
+            statuses = [(await stack.request("GET", f"{url}/", {}, b"", budget_s=5)).status]
+            stalled = asyncio.create_task(stack.request("GET", f"{url}/stall", {}, b"", budget_s=5))
+            while not head_sent.is_set():
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)  # the head read, the adapter waits for the rest of the body
+            stalled.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await stalled
+            statuses.append((await stack.request("GET", f"{url}/", {}, b"", budget_s=5)).status)
+            await stack.close()
+            return statuses
+
+        assert asyncio.run(scenario()) == [200, 200]
+        assert len(accepted) == 2  # the half-read connection was closed, not pooled for the last request
+
+
+def test_the_aiohttp_adapter_closes_the_session_it_made_and_leaves_yours_open() -> None:
+    import aiohttp
+
+    with scripted(lambda r: Reply(200, b"{}"), keys=None) as server:
+        async def on_a_loop(stack: Any) -> int:
+            status = (await stack.request("GET", f"{server.url}/", {}, b"", budget_s=5)).status
+            await stack.close()
+            return int(status)
+
+        made = ADAPTERS["AiohttpTransport"]()
+        assert [asyncio.run(on_a_loop(made)) for _ in range(2)] == [200, 200]  # a new session on each loop
+        assert made.session is None
+
+        async def yours() -> tuple[int, bool]:
+            async with aiohttp.ClientSession() as session:
+                status = await on_a_loop(ADAPTERS["AiohttpTransport"](session))
+                return status, session.closed
+
+        assert asyncio.run(yours()) == (200, False)
+    assert server.calls() == 3
