@@ -3,7 +3,7 @@ event loop), and the `Response` both return.
 
 The package's own transport is `HttpTransport` (_http.py, standard library only); the async client runs
 it in worker threads (`ThreadedTransport`) rather than speaking HTTP a second time. Any other stack can
-be plugged in with a small adapter (docs/client.md shows them for requests, httpx and httpx.AsyncClient):
+be plugged in with a small adapter (docs/client.md shows them for requests, httpx, httpx.AsyncClient and aiohttp):
 a session with corporate proxies, client certificates or tracing. Copied verbatim into every generated
 package.
 """
