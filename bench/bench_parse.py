@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from common import best, big_response, sample, table
+from common import best_in_turns, big_response, sample, table
 
 
 def _pydantic_model() -> Any | None:
@@ -34,23 +34,22 @@ def section(title: str, doc: dict[str, Any], official: Callable[[Any], Any] | No
     import dts_precheck as ours
 
     raw = json.dumps(doc, ensure_ascii=False).encode()
-    base = best(lambda: json.loads(raw))
-    rows = [("json.loads (baseline)", base, 1.0)]
-
-    def add(label: str, fn: Callable[[], object]) -> None:
-        t = best(fn)
-        rows.append((label, t, t / base))
-
-    add("dts_precheck.parse_response (lenient)", lambda: ours.parse_response(raw))
-    add("dts_precheck.parse_response (strict)", lambda: ours.parse_response(raw, strict=True))
+    fns: dict[str, Callable[[], object]] = {
+        "json.loads (baseline)": lambda: json.loads(raw),
+        "dts_precheck.parse_response (lenient)": lambda: ours.parse_response(raw),
+        "dts_precheck.parse_response (strict)": lambda: ours.parse_response(raw, strict=True),
+    }
     if official is not None:
-        add("official SDK: json.loads + from_map", lambda: official(json.loads(raw)))
+        fns["official SDK: json.loads + from_map"] = lambda: official(json.loads(raw))
     if pydantic_model is not None:
         for strict, mode in ((False, "lenient"), (True, "strict")):
-            add(f"pydantic_models: json.loads + model_validate ({mode})",
-                lambda strict=strict: pydantic_model.model_validate(json.loads(raw), strict=strict))
-            add(f"pydantic_models: model_validate_json ({mode})",
-                lambda strict=strict: pydantic_model.model_validate_json(raw, strict=strict))
+            fns[f"pydantic_models: json.loads + model_validate ({mode})"] = \
+                lambda strict=strict: pydantic_model.model_validate(json.loads(raw), strict=strict)
+            fns[f"pydantic_models: model_validate_json ({mode})"] = \
+                lambda strict=strict: pydantic_model.model_validate_json(raw, strict=strict)
+    seconds = best_in_turns(fns)
+    base = seconds["json.loads (baseline)"]
+    rows = [(label, t, t / base) for label, t in seconds.items()]
     table(f"parse bytes -> models: {title} ({len(raw):,} bytes)", rows, "json.loads")
 
 

@@ -16,12 +16,19 @@ SAMPLE = ROOT / "spec" / "examples" / "doc-sample.json"
 RESPONSE_SCHEMA = ROOT / "generated" / "dts_precheck" / "schemas" / "response.schema.json"
 
 
-def best(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Seconds per call: the best of `repeat` runs of about 50 ms each (the least disturbed one)."""
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()  # enough calls for 0.2 s
-    number = max(1, number // 4)
-    return min(timer.repeat(repeat=repeat, number=number)) / number
+def best_in_turns(fns: dict[str, Callable[[], object]], repeat: int = 7) -> dict[str, float]:
+    """Seconds per call of each function: the best of `repeat` runs of about 50 ms each (the least disturbed
+    one), the functions taking turns run by run, so that a busy moment of the machine weighs on all alike."""
+    timers = {}
+    for label, fn in fns.items():
+        timer = timeit.Timer(fn)
+        number, _ = timer.autorange()  # enough calls for 0.2 s
+        timers[label] = (timer, max(1, number // 4))
+    found = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeat):
+        for label, (timer, number) in timers.items():
+            found[label] = min(found[label], timer.timeit(number) / number)
+    return found
 
 
 def sample() -> dict[str, Any]:
