@@ -1,5 +1,5 @@
 """What `validate` and the emulator's replay share about recorded traffic (docs/validating.md, "Recordings"): how
-an exchange's request is read, how a JSON value is named in a message, and a recorded body as it was before its
+an exchange's request is read, how a value is shown in a message, and a recorded body as it was before its
 Content-Encoding. Imports nothing else of the generator."""
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ def a(value: Any) -> str:
         return f"the number {text}" if len(text) <= 20 else "a number"
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", float: "a number"}
     return names.get(type(value), type(value).__name__)
+
+
+def clip(value: Any, width: int = 60) -> str:
+    """A value's repr for a message, cut to `width` characters."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def last(values: list[str]) -> str | None:
@@ -64,7 +70,7 @@ def read_request(exchange: Mapping[str, Any]) -> RecordedRequest:
         if all(isinstance(v, str) for v in values):
             params[name] = values
         else:
-            problems.append(f"its request.params[{_clip(name)}] is {a(value)}, not a text (or a list of texts)")
+            problems.append(f"its request.params[{clip(name)}] is {a(value)}, not a text (or a list of texts)")
     action = exchange.get("action")
     if not isinstance(action, str):
         action = last(params.get("Action", []))
@@ -78,11 +84,6 @@ def read_response(exchange: Mapping[str, Any]) -> dict[str, Any] | None:
     if response is not None and not isinstance(response, dict):
         raise ExchangeError(f"its response is {a(response)}, not an object or null")
     return response
-
-
-def _clip(name: str, width: int = 60) -> str:
-    text = repr(name)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def undo_content_coding(data: bytes, coding: str, limit: int, *, reader: str) -> bytes:

@@ -403,7 +403,7 @@ def index(api: Api, data: DataFiles) -> Replays:
             for no, offset, raw in _lines(fh, info.st_size):
                 try:
                     _index_line(replays, summary, raw, (file_no, no, offset, len(raw) if raw else 0))
-                except _Bad as exc:
+                except (_Bad, ExchangeError) as exc:
                     if len(problems) < MAX_PROBLEMS:
                         problems.append(f"{path}:{no}: {exc}")
                     else:
@@ -453,20 +453,14 @@ def _index_line(replays: dict[str, Replay], summary: Summary, raw: bytes | None,
     if type(ex) is not dict or ex.get("type") != EXCHANGE:
         summary.documents += 1
         return
-    try:
-        request = read_request(ex)
-    except ExchangeError as exc:
-        raise _Bad(str(exc)) from None
+    request = read_request(ex)  # its ExchangeError, like _Bad, is a problem of this line
     if request.problems:
         raise _Bad(request.problems[0])
     replay = replays.get(request.action) if request.action is not None else None
     if replay is None:
         summary.other += 1
         return
-    try:
-        response = read_response(ex)
-    except ExchangeError as exc:
-        raise _Bad(str(exc)) from None
+    response = read_response(ex)
     if response is not None:
         _response(response)
     params = {name: value for name, values in request.params.items() if (value := last(values)) is not None}

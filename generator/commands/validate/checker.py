@@ -13,10 +13,10 @@ import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from ...recordings import ExchangeError, a, read_request, read_response
+from ...recordings import ExchangeError, a, clip, read_request, read_response
 from . import har as harfile
 from . import reading
-from .findings import HINTS, FileReport, Finding, clip, escape, finding, locate, seen_text, unescape
+from .findings import HINTS, FileReport, Finding, escape, finding, locate, seen_text, unescape
 from .package import Package
 from .reading import Unreadable, bom_warning, decode
 from .requests import RequestChecker

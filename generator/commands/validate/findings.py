@@ -69,11 +69,6 @@ def finding(file: str, keyword: str, message: str, *, severity: str = "error", *
     return Finding(file, severity, keyword, kw.pop("path", ""), message, hint=hint, **kw)
 
 
-def clip(value: Any, width: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def escape(key: str) -> str:
     """A key as a JSON Pointer token."""
     return key.replace("~", "~0").replace("/", "~1")

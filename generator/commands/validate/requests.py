@@ -7,8 +7,9 @@ import math
 import re
 from typing import Any
 
+from ...recordings import clip
 from ...runtime._values import broken_rule
-from .findings import HINTS, Finding, clip, escape, finding
+from .findings import HINTS, Finding, escape, finding
 
 # The common parameters of the RPC protocol (signature V2 and the gateway's own), which no operation declares.
 COMMON = frozenset({"Action", "Version", "Format", "Timestamp", "SignatureNonce", "SignatureMethod",
