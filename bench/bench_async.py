@@ -14,8 +14,8 @@ AsyncDtsClient three ways: with its default transport (HttpTransport's http.clie
 16 worker threads, 16 kept-alive connections); over docs/client.md's AiohttpTransport (one
 aiohttp.ClientSession, no threads, up to 100 connections by aiohttp's default); over its
 HttpxAsyncTransport (one httpx.AsyncClient, no threads, up to 100 connections by httpx's default). The
-adapters are taken from the page as a reader copies them (as tests/test_transport_adapters.py does), not
-copied here. Each of ours is shown against the SDK with the targets: wall time no worse than the SDK's,
+adapters are taken from the page as a reader copies them (tools/docs_adapters.py, as the adapter tests take
+them), not copied here. Each of ours is shown against the SDK with the targets: wall time no worse than the SDK's,
 client CPU at least 2x lower.
 """
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing as mp
-import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -45,11 +44,6 @@ SDK = "official SDK describe_pre_check_status_async"
 OURS = {"default": "AsyncDtsClient (default transport)",
         "AiohttpTransport": "AsyncDtsClient over AiohttpTransport",
         "HttpxAsyncTransport": "AsyncDtsClient over HttpxAsyncTransport"}
-# Where docs/client.md's async adapters are: the block holding the class, up to its example. The page's
-# first adapter block comes before them, for its imports and MAX_BODY.
-DOC_ADAPTERS = (("class RequestsTransport", "\nfor stack in"),
-                ("class HttpxAsyncTransport", "\nasync def through_httpx"),
-                ("class AiohttpTransport", "\nasync def through_aiohttp"))
 
 
 def _serve(conn: Connection) -> None:
@@ -67,22 +61,13 @@ def _serve(conn: Connection) -> None:
 Batch = Callable[[], Awaitable[list[Any]]]
 
 
-def _doc_adapter(name: str) -> Any:
-    """An adapter class of docs/client.md, its blocks run in one namespace as a reader runs the page."""
-    page = (ROOT / "docs" / "client.md").read_text(encoding="utf-8")
-    found = re.findall(r"^```python\n(.*?)^```", page, re.M | re.S)
-    namespace: dict[str, Any] = {"__name__": "client_md_adapters"}
-    for marker, example in DOC_ADAPTERS:
-        block = next(b for b in found if marker in b)
-        exec(compile(block.partition(example)[0], "docs/client.md", "exec"), namespace)
-    return namespace[name]
-
-
 def _ours(url: str, key_id: str, secret: str, items: int,
           transport_name: str) -> tuple[Batch, Callable[[Any], bool], Any]:
     from dts_precheck.client import AsyncDtsClient
 
-    transport = None if transport_name == "default" else _doc_adapter(transport_name)()
+    from tools.docs_adapters import adapters
+
+    transport = None if transport_name == "default" else adapters()[transport_name]()
     client = AsyncDtsClient(endpoint=url, access_key_id=key_id, access_key_secret=secret, transport=transport)
 
     async def batch() -> list[Any]:

@@ -59,6 +59,7 @@ class Reply:
     delay_s: float = 0.0
     gzip: bool = False
     tunnel: bool = False  # for a CONNECT: open the tunnel to the host it names
+    cut_body_at: int | None = None  # send only this many bytes of the body (its Content-Length says all) and stall
 
 
 def error(code: str, status: int, message: str = "scripted", **headers: str) -> Reply:
@@ -144,7 +145,7 @@ class ScriptedServer:
                     self.send_header("Content-Encoding", "gzip")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                self.wfile.write(data if reply.cut_body_at is None else data[: reply.cut_body_at])
                 if self.command == "CONNECT":
                     self.close_connection = True
 

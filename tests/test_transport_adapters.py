@@ -10,37 +10,21 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import flavours
 import pytest
-from conftest import ROOT, doc_sample
+from conftest import doc_sample
 from dts_precheck import client as client_module
 from dts_precheck import errors
 from dts_precheck.client import AsyncDtsClient, AsyncTransport, RetryPolicy, Transport
 from scripted_server import Reply, scripted
 
+from tools.docs_adapters import adapters
+
 SAMPLE = doc_sample()
-
-
-def adapters() -> dict[str, Any]:
-    """The page's adapter blocks, each up to its example, run in one namespace as a reader runs the page."""
-    page = (ROOT / "docs" / "client.md").read_text(encoding="utf-8")
-    found = re.findall(r"^```python\n(.*?)^```", page, re.M | re.S)
-    namespace: dict[str, Any] = {"__name__": "client_md_adapters"}
-    for marker, example in (("class RequestsTransport", "\nfor stack in"),
-                            ("class HttpxAsyncTransport", "\nasync def through_httpx"),
-                            ("class AiohttpTransport", "\nasync def through_aiohttp")):
-        block = next(b for b in found if marker in b)
-        exec(compile(block.partition(example)[0], "docs/client.md", "exec"), namespace)
-    return namespace
-
-
 ADAPTERS = adapters()
 ASYNC_ADAPTERS = ("HttpxAsyncTransport", "AiohttpTransport")
 # (adapter, client): the blocking adapters through both clients (the async one runs them in worker
@@ -138,54 +122,19 @@ def test_a_cancelled_exchange_of_an_async_adapter_leaves_no_connection_half_used
         assert [r.connection for r in server.requests] == [1, 1, 2]
 
 
-@contextmanager
-def stalling_server() -> Iterator[tuple[str, list[int], threading.Event]]:
-    """A loopback server whose answer to /stall stops after its head and a few bytes of its body (the rest
-    never comes, and the connection stays open for another request); any other path gets a whole answer,
-    kept alive. Yields its URL, a list growing by one for every connection accepted, and an event set once
-    a stalled head is out."""
-    accepted: list[int] = []
-    head_sent = threading.Event()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        timeout = 5  # a connection nobody uses any more ends by itself
-
-        def setup(self) -> None:
-            super().setup()
-            accepted.append(1)
-
-        def do_GET(self) -> None:
-            stall = self.path.startswith("/stall")
-            self.send_response(200)
-            self.send_header("Content-Length", "1000" if stall else "2")
-            self.end_headers()
-            self.wfile.write(b'{"' if stall else b"{}")
-            self.wfile.flush()
-            if stall:
-                head_sent.set()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", accepted, head_sent
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.parametrize("adapter", ASYNC_ADAPTERS)
 def test_an_async_adapter_cancelled_in_the_middle_of_a_body_closes_that_connection(adapter: str) -> None:
-    with stalling_server() as (url, accepted, head_sent):
+    def behave(r: Any) -> Reply:  # /stall: the head and 2 of the body's 1,000 bytes, then nothing
+        return Reply(200, b"{" * 1000, cut_body_at=2) if r.path == "/stall" else Reply(200, b"{}")
+
+    with scripted(behave, keys=None, idle_timeout_s=5) as server:
+        url = server.url
+
         async def scenario() -> list[int]:
             stack = ADAPTERS[adapter]()
             statuses = [(await stack.request("GET", f"{url}/", {}, b"", budget_s=5)).status]
             stalled = asyncio.create_task(stack.request("GET", f"{url}/stall", {}, b"", budget_s=5))
-            while not head_sent.is_set():
+            while not any(r.path == "/stall" for r in server.requests):
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.1)  # the head read, the adapter waits for the rest of the body
             stalled.cancel()
@@ -196,7 +145,7 @@ def test_an_async_adapter_cancelled_in_the_middle_of_a_body_closes_that_connecti
             return statuses
 
         assert asyncio.run(scenario()) == [200, 200]
-        assert len(accepted) == 2  # the half-read connection was closed, not pooled for the last request
+        assert server.connections == 2  # the half-read connection was closed, not pooled for the last request
 
 
 def test_the_aiohttp_adapter_closes_the_session_it_made_and_leaves_yours_open() -> None:
